@@ -1,0 +1,109 @@
+"""`helm-run`: evaluate models on run entries and write HELM-format results."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from helm_lite.cli.common import (
+    ArgumentParser,
+    fail,
+    path_component,
+    positive_int,
+    setup_logging,
+)
+
+PROG = "helm-run"
+logger = logging.getLogger("helm_lite")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = ArgumentParser(prog=PROG, description="Evaluate language models on HELM run entries.")
+    p.add_argument("-c", "--conf-paths", nargs="+", default=[], metavar="PATH", help="run-entry files (HOCON)")
+    p.add_argument("-r", "--run-entries", nargs="+", default=[], metavar="DESC", help="run entries, e.g. mmlu:subject=anatomy,model=…")
+    p.add_argument("--models-to-run", nargs="+", default=None, metavar="MODEL", help="models (or deployments) to run; replaces model wildcards")
+    p.add_argument("--groups-to-run", nargs="+", default=None, metavar="GROUP", help="keep only runs in these groups")
+    p.add_argument("--priority", type=positive_int, default=None, help="run only entries with priority <= this (1 = most important)")
+    p.add_argument("-m", "--max-eval-instances", type=positive_int, required=True, help="evaluation instances per run")
+    p.add_argument("-t", "--num-train-trials", type=positive_int, default=None, help="number of in-context example draws")
+    p.add_argument("--suite", type=path_component, default="default", help="name of the output folder under runs/")
+    p.add_argument("-o", "--output-path", default="benchmark_output", help="root output directory")
+    p.add_argument("--local-path", default="prod_env", help="your registries, credentials and request cache")
+    p.add_argument("-n", "--num-threads", type=positive_int, default=4, help="parallel requests for remote APIs")
+    p.add_argument("--skip-completed-runs", action="store_true", help="skip runs whose five output files exist")
+    p.add_argument("-d", "--dry-run", action="store_true", help="build prompts and count tokens; call no model")
+    p.add_argument("--disable-cache", action="store_true", help="do not read or write the request cache")
+    p.add_argument("--exit-on-error", action="store_true", help="stop at the first failed run")
+    p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not args.conf_paths and not args.run_entries:
+        fail(PROG, "give run entries with --conf-paths or --run-entries")
+    setup_logging(args.verbose)
+
+    from helm_lite.common.errors import UserError
+
+    try:
+        return _run(args)
+    except UserError as e:
+        fail(PROG, str(e))
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; answers received so far are cached", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    import os
+
+    from helm_lite.common.cache import CacheManager
+    from helm_lite.registry.loader import load_registry
+    from helm_lite.run_entries.conf import RunEntry, read_conf_files
+    from helm_lite.run_entries.construct import Selection, construct_run_specs
+    from helm_lite.run_entries.resolution import check_models_to_run_needed, validate_models_to_run
+    from helm_lite.runner import Runner, RunnerConfig
+    from helm_lite.services import Services
+
+    entries = read_conf_files(args.conf_paths) + [RunEntry(description=d, priority=1) for d in args.run_entries]
+    registry = load_registry(args.local_path)
+    check_models_to_run_needed([e.description for e in entries], args.models_to_run)
+    if args.models_to_run:
+        validate_models_to_run(registry, args.models_to_run)
+    selection = Selection(
+        models_to_run=args.models_to_run,
+        groups_to_run=args.groups_to_run,
+        priority=args.priority,
+        max_eval_instances=args.max_eval_instances,
+        num_train_trials=args.num_train_trials,
+    )
+    run_specs = construct_run_specs(entries, registry, selection)
+    if not run_specs:
+        logger.info("There were no RunSpecs or they got filtered out.")
+        return 0
+
+    caches = CacheManager(os.path.join(args.local_path, "cache"), disabled=args.disable_cache)
+    config = RunnerConfig(
+        output_path=args.output_path,
+        suite=args.suite,
+        num_threads=args.num_threads,
+        skip_completed_runs=args.skip_completed_runs,
+        dry_run=args.dry_run,
+        exit_on_error=args.exit_on_error,
+        show_progress=not args.no_progress,
+    )
+    try:
+        failed = Runner(config, Services(registry, caches)).run_all(run_specs)
+    finally:
+        caches.close()
+    if failed:
+        print(f"{PROG}: error: Failed runs: [{', '.join(repr(n) for n in failed)}]", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

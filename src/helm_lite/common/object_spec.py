@@ -1,0 +1,99 @@
+"""ObjectSpec: every pluggable piece is a `class_name` plus `args`, so YAML fully describes it.
+
+HELM's own class names (``helm.clients.simple_client.SimpleClient`` …) appear in registries and in
+``run_spec.json``; they are accepted verbatim and mapped to helm_lite's implementations through
+``HELM_CLASS_ALIASES``. Any other dotted path is imported as is, so users can plug in their own code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from helm_lite.common.errors import UserError
+
+# HELM class name -> helm_lite class name. Data, not logic: add a line to support another plug-in.
+HELM_CLASS_ALIASES: dict[str, str] = {
+    # clients
+    "helm.clients.simple_client.SimpleClient": "helm_lite.clients.simple.SimpleClient",
+    # tokenizers
+    "helm.tokenizers.simple_tokenizer.SimpleTokenizer": "helm_lite.tokenizers.simple.SimpleTokenizer",
+    # scenarios
+    "helm.benchmark.scenarios.synthetic_reasoning_scenario.SyntheticReasoningScenario": (
+        "helm_lite.scenarios.synthetic_reasoning.SyntheticReasoningScenario"
+    ),
+    "helm.benchmark.scenarios.dyck_language_scenario.DyckLanguageScenario": (
+        "helm_lite.scenarios.dyck_language.DyckLanguageScenario"
+    ),
+    # metrics
+    "helm.benchmark.metrics.basic_metrics.BasicGenerationMetric": (
+        "helm_lite.metrics.basic.BasicGenerationMetric"
+    ),
+    "helm.benchmark.metrics.basic_metrics.BasicReferenceMetric": (
+        "helm_lite.metrics.basic.BasicReferenceMetric"
+    ),
+    "helm.benchmark.metrics.basic_metrics.InstancesPerSplitMetric": (
+        "helm_lite.metrics.basic.InstancesPerSplitMetric"
+    ),
+    "helm.benchmark.metrics.dry_run_metrics.DryRunMetric": "helm_lite.metrics.dry_run.DryRunMetric",
+}
+
+
+@dataclass(frozen=True)
+class Lazy:
+    """An injectable value built only if the constructor asks for it (e.g. a tokenizer)."""
+
+    make: Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    """How to build one plug-in: import `class_name`, call it with `args` (plus injected values)."""
+
+    class_name: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash((self.class_name, tuple(sorted((k, str(v)) for k, v in self.args.items()))))
+
+
+def resolve_class(class_name: str) -> type:
+    """Import the class a spec names (HELM aliases first); a bad name is a `UserError`."""
+    target = HELM_CLASS_ALIASES.get(class_name, class_name)
+    module_name, _, attr = target.rpartition(".")
+    if not module_name:
+        raise UserError(f"class_name {class_name!r} is not a dotted path (module.Class)")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise UserError(f"class_name {class_name!r}: cannot import module {module_name!r} ({e})") from e
+    try:
+        return getattr(module, attr)  # type: ignore[no-any-return]
+    except AttributeError as e:
+        raise UserError(f"class_name {class_name!r}: module {module_name!r} has no {attr!r}") from e
+
+
+def create_object(spec: ObjectSpec, **injectable: Any) -> Any:
+    """Instantiate `spec`; constructor parameters missing from `args` are filled from `injectable`.
+
+    This mirrors HELM's dependency injection: a client asks for ``cache`` or ``tokenizer`` simply by
+    naming it as a constructor parameter.
+    """
+    cls = resolve_class(spec.class_name)
+    args = dict(spec.args)
+    params = inspect.signature(cls).parameters
+    accepts_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    for name, value in injectable.items():
+        if name not in args and name in params:
+            args[name] = value.make() if isinstance(value, Lazy) else value
+    if not accepts_kwargs:
+        unknown = sorted(set(args) - set(params))
+        if unknown:
+            raise UserError(f"{spec.class_name}: unknown argument(s) {', '.join(unknown)}")
+    try:
+        return cls(**args)
+    except TypeError as e:
+        raise UserError(f"{spec.class_name}: {e}") from e

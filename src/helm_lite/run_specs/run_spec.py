@@ -1,0 +1,47 @@
+"""RunSpec: everything one run needs (scenario, adapter, metrics, groups), as `run_spec.json` shows it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from helm_lite.adaptation.adapter_spec import AdapterSpec
+from helm_lite.common.object_spec import ObjectSpec
+
+
+@dataclass(frozen=True)
+class ScenarioSpec(ObjectSpec):
+    pass
+
+
+@dataclass(frozen=True)
+class MetricSpec(ObjectSpec):
+    pass
+
+
+@dataclass(frozen=True)
+class DataAugmenterSpec:
+    """Perturbations are not supported yet; the empty spec keeps `run_spec.json` HELM-shaped."""
+
+    perturbation_specs: list[Any] = field(default_factory=list)
+    should_augment_train_instances: bool = False
+    should_include_original_train: bool = False
+    should_skip_unchanged_train: bool = False
+    should_augment_eval_instances: bool = False
+    should_include_original_eval: bool = False
+    should_skip_unchanged_eval: bool = False
+    seeds_per_instance: int = 1
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    name: str
+    scenario_spec: ScenarioSpec
+    adapter_spec: AdapterSpec
+    metric_specs: list[MetricSpec]
+    data_augmenter_spec: DataAugmenterSpec = field(default_factory=DataAugmenterSpec)
+    groups: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # HELM replaces every "/" in run names so they can be directory names.
+        object.__setattr__(self, "name", self.name.replace("/", "_"))

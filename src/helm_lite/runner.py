@@ -1,0 +1,196 @@
+"""Executes run specs end to end: scenario → adapter → client (through the cache) → metrics → files."""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import sys
+import time
+from dataclasses import dataclass, replace
+from importlib import metadata as importlib_metadata
+from typing import Any
+
+import numpy as np
+
+from helm_lite import __version__
+from helm_lite.adaptation.registry import make_adapter
+from helm_lite.adaptation.request_state import RequestState, ScenarioState
+from helm_lite.common.errors import RunFailedError, UserError
+from helm_lite.common.json_io import to_jsonable, write_json_atomic
+from helm_lite.common.object_spec import ObjectSpec, create_object
+from helm_lite.metrics.base import MetricService
+from helm_lite.metrics.stat_output import remove_nan_stats
+from helm_lite.run_specs.run_spec import RunSpec
+from helm_lite.scenarios.base import EVAL_SPLITS, TRAIN_SPLIT, Instance, Scenario, with_ids
+from helm_lite.services import Services
+
+logger = logging.getLogger(__name__)
+
+OUTPUT_FILES = ("run_spec.json", "scenario.json", "scenario_state.json", "stats.json", "per_instance_stats.json")
+RUN_INFO_FILE = "run_info.json"
+_DRY_RUN_METRIC = ObjectSpec("helm.benchmark.metrics.dry_run_metrics.DryRunMetric")
+_KEY_LIBRARIES = ("numpy", "torch", "transformers", "vllm", "openai", "together", "tiktoken")
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    output_path: str = "benchmark_output"
+    suite: str = "default"
+    num_threads: int = 4
+    skip_completed_runs: bool = False
+    dry_run: bool = False
+    exit_on_error: bool = False
+    show_progress: bool = True
+
+
+def downsample(instances: list[Instance], max_eval_instances: int | None, eval_splits: list[str]) -> list[Instance]:
+    """All train instances, then at most `max_eval_instances` eval instances picked as HELM does.
+
+    HELM seeds numpy's global legacy generator with 0 and takes `permutation(n)[:k]` (in permutation
+    order); a private `RandomState(0)` gives the same indices.
+    """
+    train = [i for i in instances if i.split == TRAIN_SPLIT]
+    evals = [i for i in instances if i.split in eval_splits]
+    if max_eval_instances is not None and len(evals) > max_eval_instances:
+        idx = np.random.RandomState(0).permutation(len(evals))[:max_eval_instances]
+        evals = [evals[j] for j in idx]
+    return train + evals
+
+
+def is_complete(run_dir: str) -> bool:
+    return all(os.path.exists(os.path.join(run_dir, f)) for f in OUTPUT_FILES)
+
+
+def _library_versions() -> dict[str, str]:
+    versions = {}
+    for lib in _KEY_LIBRARIES:
+        try:
+            versions[lib] = importlib_metadata.version(lib)
+        except importlib_metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+class Runner:
+    def __init__(self, config: RunnerConfig, services: Services) -> None:
+        self.config = config
+        self.services = services
+        self.suite_dir = os.path.join(config.output_path, "runs", config.suite)
+
+    def prepare(self, run_spec: RunSpec) -> Scenario:
+        """Build the scenario, adapter and metrics once, so bad arguments fail before any run starts."""
+        scenario: Scenario = create_object(run_spec.scenario_spec)
+        for spec in self._metric_specs(run_spec):
+            create_object(spec)
+        self.services.registry.get_deployment(run_spec.adapter_spec.model_deployment)
+        return scenario
+
+    def run_all(self, run_specs: list[RunSpec]) -> list[str]:
+        """Run every spec; return the names of failed runs (an error in one never stops the others)."""
+        scenarios = {}
+        for rs in run_specs:
+            try:
+                scenarios[rs.name] = self.prepare(rs)
+            except UserError as e:
+                raise UserError(f"run {rs.name}: {e}") from None
+        failed = []
+        for rs in run_specs:
+            try:
+                self.run_one(rs, scenarios[rs.name])
+            except Exception as e:
+                if self.config.exit_on_error:
+                    raise
+                logger.error("Run %s failed: %s", rs.name, e, exc_info=not isinstance(e, (UserError, RunFailedError)))
+                failed.append(rs.name)
+        for line in self.services.caches.status_lines():
+            logger.info("%s", line)
+        return failed
+
+    def _metric_specs(self, run_spec: RunSpec) -> list[ObjectSpec]:
+        return [_DRY_RUN_METRIC] if self.config.dry_run else list(run_spec.metric_specs)
+
+    def run_one(self, run_spec: RunSpec, scenario: Scenario | None = None) -> None:
+        run_dir = os.path.join(self.suite_dir, run_spec.name)
+        if self.config.skip_completed_runs and is_complete(run_dir):
+            logger.info("Skipping run %s: it is already complete", run_spec.name)
+            return
+        started = time.time()
+        scenario = scenario or self.prepare(run_spec)
+        adapter_spec = run_spec.adapter_spec
+        data_dir = os.path.join(self.config.output_path, "scenarios", scenario.name)
+        os.makedirs(data_dir, exist_ok=True)
+        instances = with_ids(scenario.get_instances(data_dir))
+        instances = downsample(instances, adapter_spec.max_eval_instances, adapter_spec.eval_splits or list(EVAL_SPLITS))
+
+        deployment_name = adapter_spec.model_deployment
+        window = self.services.window_service(deployment_name)
+        states = make_adapter(adapter_spec, window).adapt(instances)
+        logger.info("%s: %d instances, %d requests", run_spec.name, len(instances), len(states))
+        if not self.config.dry_run:
+            states = self._execute(run_spec.name, deployment_name, states)
+        scenario_state = ScenarioState(adapter_spec=adapter_spec, request_states=states)
+
+        metric_service = MetricService(count_tokens=window.get_num_tokens, deployment_name=deployment_name)
+        stats: list[Any] = []
+        per_instance: list[Any] = []
+        seen: set[Any] = set()
+        for spec in self._metric_specs(run_spec):
+            result = create_object(spec).evaluate(scenario_state, metric_service)
+            for stat in result.aggregated_stats:
+                if stat.name in seen:
+                    logger.warning("duplicate metric name %s", stat.name)
+                seen.add(stat.name)
+            stats.extend(result.aggregated_stats)
+            per_instance.extend(result.per_instance_stats)
+
+        self._write(run_dir, run_spec, scenario, scenario_state, remove_nan_stats(stats), per_instance, started)
+
+    def _execute(self, run_name: str, deployment_name: str, states: list[RequestState]) -> list[RequestState]:
+        from tqdm import tqdm
+
+        client = self.services.client(deployment_name)
+        with tqdm(
+            total=len(states), desc=run_name, unit="req", disable=not self.config.show_progress, mininterval=0.5
+        ) as bar:
+            results = client.make_requests(
+                [s.request for s in states], num_threads=self.config.num_threads, progress=bar.update
+            )
+        failures = [r for r in results if not r.success]
+        if failures:
+            raise RunFailedError(
+                f"{len(failures)} of {len(results)} requests to {deployment_name} failed "
+                f"(first error: {failures[0].error}); answers received so far are cached, rerun to retry"
+            )
+        return [replace(s, result=r) for s, r in zip(states, results)]
+
+    def _write(
+        self,
+        run_dir: str,
+        run_spec: RunSpec,
+        scenario: Scenario,
+        scenario_state: ScenarioState,
+        stats: list[Any],
+        per_instance: list[Any],
+        started: float,
+    ) -> None:
+        os.makedirs(run_dir, exist_ok=True)
+        deployment = self.services.registry.get_deployment(run_spec.adapter_spec.model_deployment)
+        run_info = {
+            "helm_lite_version": __version__,
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "libraries": _library_versions(),
+            "command": sys.argv,
+            "model_deployment": to_jsonable(deployment),
+            "started_at": int(started),
+            "wall_time_s": round(time.time() - started, 3),
+        }
+        # The run counts as complete only when all five HELM files exist; write run_spec.json last.
+        write_json_atomic(os.path.join(run_dir, "scenario.json"), scenario.metadata())
+        write_json_atomic(os.path.join(run_dir, "scenario_state.json"), scenario_state)
+        write_json_atomic(os.path.join(run_dir, "stats.json"), stats)
+        write_json_atomic(os.path.join(run_dir, "per_instance_stats.json"), per_instance)
+        write_json_atomic(os.path.join(run_dir, RUN_INFO_FILE), run_info)
+        write_json_atomic(os.path.join(run_dir, "run_spec.json"), run_spec)
+        logger.info("Wrote %s", run_dir)

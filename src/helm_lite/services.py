@@ -1,0 +1,75 @@
+"""Builds (once per process) the clients, tokenizers and window services a deployment names."""
+
+from __future__ import annotations
+
+import threading
+
+from helm_lite.clients.base import Client
+from helm_lite.common.cache import CacheManager
+from helm_lite.common.object_spec import Lazy, create_object
+from helm_lite.registry.loader import Registry
+from helm_lite.tokenizers.base import Tokenizer
+from helm_lite.window.service import NoTokenizerWindowService, WindowService
+
+
+class Services:
+    def __init__(self, registry: Registry, cache_manager: CacheManager) -> None:
+        self.registry = registry
+        self.caches = cache_manager
+        self._clients: dict[str, Client] = {}
+        self._tokenizers: dict[str, Tokenizer] = {}
+        self._windows: dict[str, WindowService] = {}
+        self._lock = threading.RLock()
+
+    def tokenizer(self, name: str) -> Tokenizer:
+        with self._lock:
+            if name not in self._tokenizers:
+                config = self.registry.get_tokenizer_config(name)
+                self._tokenizers[name] = create_object(config.tokenizer_spec, tokenizer_name=name)
+            return self._tokenizers[name]
+
+    def client(self, deployment_name: str) -> Client:
+        with self._lock:
+            if deployment_name not in self._clients:
+                d = self.registry.get_deployment(deployment_name)
+                tokenizer_name = d.tokenizer_name
+                self._clients[deployment_name] = create_object(
+                    d.client_spec,
+                    cache=self.caches.for_shard(d.host_organization),
+                    model_name=d.model_name,
+                    deployment=d,
+                    tokenizer_name=tokenizer_name,
+                    tokenizer=Lazy(lambda: self.tokenizer(tokenizer_name) if tokenizer_name else None),
+                )
+            return self._clients[deployment_name]
+
+    def window_service(self, deployment_name: str) -> WindowService:
+        with self._lock:
+            if deployment_name not in self._windows:
+                self._windows[deployment_name] = self._make_window_service(deployment_name)
+            return self._windows[deployment_name]
+
+    def _make_window_service(self, deployment_name: str) -> WindowService:
+        d = self.registry.get_deployment(deployment_name)
+        config = self.registry.get_tokenizer_config(d.tokenizer_name) if d.tokenizer_name else None
+        eot = config.end_of_text_token if config else None
+        prefix = config.prefix_token if config else None
+        limits = dict(
+            max_sequence_length=d.max_sequence_length,
+            max_request_length=d.max_request_length,
+            max_sequence_and_generated_tokens_length=d.max_sequence_and_generated_tokens_length,
+            end_of_text_token=eot,
+            prefix_token=prefix,
+        )
+        if d.window_service_spec is not None:
+            tokenizer_name = d.tokenizer_name
+            window: WindowService = create_object(
+                d.window_service_spec,
+                tokenizer=Lazy(lambda: self.tokenizer(tokenizer_name) if tokenizer_name else None),
+                tokenizer_name=tokenizer_name,
+                **limits,
+            )
+            return window
+        if d.tokenizer_name is None:  # nothing to count tokens with: everything fits
+            return NoTokenizerWindowService()
+        return WindowService(self.tokenizer(d.tokenizer_name), **limits)  # type: ignore[arg-type]
