@@ -20,14 +20,20 @@ from helm_lite.common.errors import RunFailedError, UserError
 from helm_lite.common.json_io import to_jsonable, write_json_atomic
 from helm_lite.common.object_spec import ObjectSpec, create_object
 from helm_lite.metrics.base import MetricService
-from helm_lite.metrics.stat_output import remove_nan_stats
+from helm_lite.metrics.stat_output import remove_nan_per_instance_stats, remove_nan_stats
 from helm_lite.run_specs.run_spec import RunSpec
 from helm_lite.scenarios.base import EVAL_SPLITS, TRAIN_SPLIT, Instance, Scenario, with_ids
 from helm_lite.services import Services
 
 logger = logging.getLogger(__name__)
 
-OUTPUT_FILES = ("run_spec.json", "scenario.json", "scenario_state.json", "stats.json", "per_instance_stats.json")
+OUTPUT_FILES = (
+    "run_spec.json",
+    "scenario.json",
+    "scenario_state.json",
+    "stats.json",
+    "per_instance_stats.json",
+)
 RUN_INFO_FILE = "run_info.json"
 _DRY_RUN_METRIC = ObjectSpec("helm.benchmark.metrics.dry_run_metrics.DryRunMetric")
 _KEY_LIBRARIES = ("numpy", "torch", "transformers", "vllm", "openai", "together", "tiktoken")
@@ -44,7 +50,9 @@ class RunnerConfig:
     show_progress: bool = True
 
 
-def downsample(instances: list[Instance], max_eval_instances: int | None, eval_splits: list[str]) -> list[Instance]:
+def downsample(
+    instances: list[Instance], max_eval_instances: int | None, eval_splits: list[str]
+) -> list[Instance]:
     """All train instances, then at most `max_eval_instances` eval instances picked as HELM does.
 
     HELM seeds numpy's global legacy generator with 0 and takes `permutation(n)[:k]` (in permutation
@@ -101,7 +109,9 @@ class Runner:
             except Exception as e:
                 if self.config.exit_on_error:
                     raise
-                logger.error("Run %s failed: %s", rs.name, e, exc_info=not isinstance(e, (UserError, RunFailedError)))
+                logger.error(
+                    "Run %s failed: %s", rs.name, e, exc_info=not isinstance(e, (UserError, RunFailedError))
+                )
                 failed.append(rs.name)
         for line in self.services.caches.status_lines():
             logger.info("%s", line)
@@ -121,7 +131,9 @@ class Runner:
         data_dir = os.path.join(self.config.output_path, "scenarios", scenario.name)
         os.makedirs(data_dir, exist_ok=True)
         instances = with_ids(scenario.get_instances(data_dir))
-        instances = downsample(instances, adapter_spec.max_eval_instances, adapter_spec.eval_splits or list(EVAL_SPLITS))
+        instances = downsample(
+            instances, adapter_spec.max_eval_instances, adapter_spec.eval_splits or list(EVAL_SPLITS)
+        )
 
         deployment_name = adapter_spec.model_deployment
         window = self.services.window_service(deployment_name)
@@ -144,17 +156,31 @@ class Runner:
             stats.extend(result.aggregated_stats)
             per_instance.extend(result.per_instance_stats)
 
-        self._write(run_dir, run_spec, scenario, scenario_state, remove_nan_stats(stats), per_instance, started)
+        self._write(
+            run_dir,
+            run_spec,
+            scenario,
+            scenario_state,
+            remove_nan_stats(stats),
+            remove_nan_per_instance_stats(per_instance),
+            started,
+        )
 
     def _execute(self, run_name: str, deployment_name: str, states: list[RequestState]) -> list[RequestState]:
         from tqdm import tqdm
 
         client = self.services.client(deployment_name)
         with tqdm(
-            total=len(states), desc=run_name, unit="req", disable=not self.config.show_progress, mininterval=0.5
+            total=len(states),
+            desc=run_name,
+            unit="req",
+            disable=not self.config.show_progress,
+            mininterval=0.5,
         ) as bar:
             results = client.make_requests(
-                [s.request for s in states], num_threads=self.config.num_threads, progress=bar.update
+                [s.request for s in states],
+                num_threads=self.config.num_threads,
+                progress=bar.update,
             )
         failures = [r for r in results if not r.success]
         if failures:
@@ -162,7 +188,7 @@ class Runner:
                 f"{len(failures)} of {len(results)} requests to {deployment_name} failed "
                 f"(first error: {failures[0].error}); answers received so far are cached, rerun to retry"
             )
-        return [replace(s, result=r) for s, r in zip(states, results)]
+        return [replace(s, result=r) for s, r in zip(states, results, strict=True)]
 
     def _write(
         self,

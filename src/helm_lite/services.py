@@ -6,6 +6,7 @@ import threading
 
 from helm_lite.clients.base import Client
 from helm_lite.common.cache import CacheManager
+from helm_lite.common.errors import UserError
 from helm_lite.common.object_spec import Lazy, create_object
 from helm_lite.registry.loader import Registry
 from helm_lite.tokenizers.base import Tokenizer
@@ -25,6 +26,8 @@ class Services:
         with self._lock:
             if name not in self._tokenizers:
                 config = self.registry.get_tokenizer_config(name)
+                if config is None:
+                    raise UserError(f"Tokenizer {name} not found in any tokenizer_configs.yaml")
                 self._tokenizers[name] = create_object(config.tokenizer_spec, tokenizer_name=name)
             return self._tokenizers[name]
 

@@ -23,7 +23,9 @@ def test_most_frequent_label_first_then_round_robin() -> None:
 
 
 def test_distinct_labels() -> None:
-    train = [_inst(t, g) for t, g in [("one", "0"), ("two", "2"), ("three", "4"), ("four", "7"), ("five", "9")]]
+    train = [
+        _inst(t, g) for t, g in [("one", "0"), ("two", "2"), ("three", "4"), ("four", "7"), ("five", "9")]
+    ]
     assert _texts(sample_examples(train, 0, 3)) == ["three", "two", "one"]
 
 

@@ -51,7 +51,9 @@ def test_multiple_choice_joint_conformance() -> None:
         f"Input: First and second references are correct\n{options}Output: A\n\n"
         f"Input: First reference is correct\n{options}Output:"
     )
-    multi = AdapterSpec(method="multiple_choice_joint", sample_train=False, max_train_instances=10, multi_label=True)
+    multi = AdapterSpec(
+        method="multiple_choice_joint", sample_train=False, max_train_instances=10, multi_label=True
+    )
     assert "Output: A, B\n" in _prompt(multi, _conformance_instances())
 
 
@@ -67,9 +69,17 @@ def test_multiple_choice_numbered_prefix() -> None:
 def test_multiple_choice_request_and_mapping() -> None:
     train = [
         _mc(name, [str(a), str(b)], [g], "train")
-        for name, a, b, g in [("one", 0, 1, 0), ("two", 2, 3, 0), ("three", 4, 5, 0), ("four", 6, 7, 1), ("five", 8, 9, 1)]
+        for name, a, b, g in [
+            ("one", 0, 1, 0),
+            ("two", 2, 3, 0),
+            ("three", 4, 5, 0),
+            ("four", 6, 7, 1),
+            ("five", 8, 9, 1),
+        ]
     ]
-    spec = AdapterSpec(method="multiple_choice_joint", max_train_instances=3, stop_sequences=["\n"], num_outputs=5)
+    spec = AdapterSpec(
+        method="multiple_choice_joint", max_train_instances=3, stop_sequences=["\n"], num_outputs=5
+    )
     states = make_adapter(spec, WINDOW).adapt([*train, _mc("eval", ["10", "11"], [0], "test")])
     assert states[0].request.prompt == (
         "Input: three\nA. 4\nB. 5\nOutput: A\n\n"
@@ -86,7 +96,12 @@ def test_trials_and_repeats() -> None:
     spec = AdapterSpec(method="generation", num_train_trials=2, num_trials=2, max_train_instances=1)
     train = [_mc(f"t{i}", ["o"], [0], "train") for i in range(3)]
     states = make_adapter(spec, WINDOW).adapt([*train, _mc("e", ["o"], [0], "test")])
-    assert [(s.train_trial_index, s.request.random) for s in states] == [(0, None), (0, "1"), (1, None), (1, "1")]
+    assert [(s.train_trial_index, s.request.random) for s in states] == [
+        (0, None),
+        (0, "1"),
+        (1, None),
+        (1, "1"),
+    ]
 
 
 def test_examples_dropped_before_truncation() -> None:

@@ -107,14 +107,16 @@ def test_sigkill_loses_no_stored_response(tmp_path) -> None:
     progress = tmp_path / "progress.txt"
     script = textwrap.dedent(
         f"""
+        import os
         import time
         from helm_lite.common.cache import SqliteCache
         c = SqliteCache({path!r})
         i = 0
         while True:
             c.put({{"i": i}}, {{"v": i}})
-            with open({str(progress)!r}, "w") as f:
+            with open({str(progress)!r} + ".tmp", "w") as f:  # atomic: the reader never sees half
                 f.write(str(i))
+            os.replace({str(progress)!r} + ".tmp", {str(progress)!r})
             i += 1
             time.sleep(0.001)
         """
@@ -122,7 +124,7 @@ def test_sigkill_loses_no_stored_response(tmp_path) -> None:
     proc = subprocess.Popen([sys.executable, "-c", script])
     deadline = time.time() + 60
     while time.time() < deadline:
-        if progress.exists() and progress.read_text() and int(progress.read_text()) >= 50:
+        if progress.exists() and int(progress.read_text()) >= 50:
             break
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)

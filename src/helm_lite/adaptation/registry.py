@@ -18,7 +18,5 @@ def make_adapter(spec: AdapterSpec, window_service: WindowService) -> Adapter:
     class_name = ADAPTERS.get(spec.method)
     if class_name is None:
         raise UserError(f"Invalid adaptation method: {spec.method}")
-    adapter: Adapter = create_object(
-        ObjectSpec(class_name), adapter_spec=spec, window_service=window_service
-    )
+    adapter: Adapter = create_object(ObjectSpec(class_name), adapter_spec=spec, window_service=window_service)
     return adapter

@@ -20,19 +20,53 @@ logger = logging.getLogger("helm_lite")
 
 def build_parser() -> argparse.ArgumentParser:
     p = ArgumentParser(prog=PROG, description="Evaluate language models on HELM run entries.")
-    p.add_argument("-c", "--conf-paths", nargs="+", default=[], metavar="PATH", help="run-entry files (HOCON)")
-    p.add_argument("-r", "--run-entries", nargs="+", default=[], metavar="DESC", help="run entries, e.g. mmlu:subject=anatomy,model=…")
-    p.add_argument("--models-to-run", nargs="+", default=None, metavar="MODEL", help="models (or deployments) to run; replaces model wildcards")
-    p.add_argument("--groups-to-run", nargs="+", default=None, metavar="GROUP", help="keep only runs in these groups")
-    p.add_argument("--priority", type=positive_int, default=None, help="run only entries with priority <= this (1 = most important)")
-    p.add_argument("-m", "--max-eval-instances", type=positive_int, required=True, help="evaluation instances per run")
-    p.add_argument("-t", "--num-train-trials", type=positive_int, default=None, help="number of in-context example draws")
-    p.add_argument("--suite", type=path_component, default="default", help="name of the output folder under runs/")
+    p.add_argument(
+        "-c", "--conf-paths", nargs="+", default=[], metavar="PATH", help="run-entry files (HOCON)"
+    )
+    p.add_argument(
+        "-r",
+        "--run-entries",
+        nargs="+",
+        default=[],
+        metavar="DESC",
+        help="run entries, e.g. mmlu:subject=anatomy,model=…",
+    )
+    p.add_argument(
+        "--models-to-run",
+        nargs="+",
+        default=None,
+        metavar="MODEL",
+        help="models (or deployments) to run; replaces model wildcards",
+    )
+    p.add_argument(
+        "--groups-to-run", nargs="+", default=None, metavar="GROUP", help="keep only runs in these groups"
+    )
+    p.add_argument(
+        "--priority",
+        type=positive_int,
+        default=None,
+        help="run only entries with priority <= this (1 = most important)",
+    )
+    p.add_argument(
+        "-m", "--max-eval-instances", type=positive_int, required=True, help="evaluation instances per run"
+    )
+    p.add_argument(
+        "-t", "--num-train-trials", type=positive_int, default=None, help="number of in-context example draws"
+    )
+    p.add_argument(
+        "--suite", type=path_component, default="default", help="name of the output folder under runs/"
+    )
     p.add_argument("-o", "--output-path", default="benchmark_output", help="root output directory")
     p.add_argument("--local-path", default="prod_env", help="your registries, credentials and request cache")
-    p.add_argument("-n", "--num-threads", type=positive_int, default=4, help="parallel requests for remote APIs")
-    p.add_argument("--skip-completed-runs", action="store_true", help="skip runs whose five output files exist")
-    p.add_argument("-d", "--dry-run", action="store_true", help="build prompts and count tokens; call no model")
+    p.add_argument(
+        "-n", "--num-threads", type=positive_int, default=4, help="parallel requests for remote APIs"
+    )
+    p.add_argument(
+        "--skip-completed-runs", action="store_true", help="skip runs whose five output files exist"
+    )
+    p.add_argument(
+        "-d", "--dry-run", action="store_true", help="build prompts and count tokens; call no model"
+    )
     p.add_argument("--disable-cache", action="store_true", help="do not read or write the request cache")
     p.add_argument("--exit-on-error", action="store_true", help="stop at the first failed run")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
@@ -68,7 +102,9 @@ def _run(args: argparse.Namespace) -> int:
     from helm_lite.runner import Runner, RunnerConfig
     from helm_lite.services import Services
 
-    entries = read_conf_files(args.conf_paths) + [RunEntry(description=d, priority=1) for d in args.run_entries]
+    entries = read_conf_files(args.conf_paths) + [
+        RunEntry(description=d, priority=1) for d in args.run_entries
+    ]
     registry = load_registry(args.local_path)
     check_models_to_run_needed([e.description for e in entries], args.models_to_run)
     if args.models_to_run:

@@ -23,7 +23,7 @@ from helm_lite.common.request import GeneratedOutput, Request, RequestResult, To
 
 logger = logging.getLogger(__name__)
 
-Progress = Callable[[int], None]
+Progress = Callable[[int], object]
 
 
 class Client(ABC):
@@ -78,7 +78,7 @@ class Client(ABC):
         hits = self.cache.get_many(raws)
         results: list[RequestResult | None] = [None] * len(requests)
         missing: dict[str, list[int]] = {}
-        for i, (raw, hit) in enumerate(zip(raws, hits)):
+        for i, (raw, hit) in enumerate(zip(raws, hits, strict=True)):
             if hit is not None:
                 results[i] = self._result(requests[i], hit, cached=True)
             else:
@@ -173,7 +173,7 @@ class Client(ABC):
                     continue
                 elapsed = time.perf_counter() - t0
                 stored = []
-                for raw, response in zip(batch, responses):
+                for raw, response in zip(batch, responses, strict=True):
                     response = dict(response)
                     response.setdefault("request_time", elapsed)
                     response["request_datetime"] = started_at
@@ -181,5 +181,5 @@ class Client(ABC):
                     response["batch_request_time"] = elapsed
                     stored.append((raw, response))
                 self.cache.put_many(stored)
-                for g, (_, response) in zip(chunk, stored):
+                for g, (_, response) in zip(chunk, stored, strict=True):
                     finish(g, response, None)

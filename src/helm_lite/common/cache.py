@@ -16,6 +16,7 @@ import os
 import pickle
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -44,10 +45,25 @@ class SqliteCache:
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(path, timeout=60, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute(f'CREATE TABLE IF NOT EXISTS "{_TABLE}" (key TEXT PRIMARY KEY, value BLOB)')
+        self._initialise()
         self.stats = CacheStats()
+
+    def _initialise(self) -> None:
+        """Switch to WAL and create the table. SQLite may answer "locked" at once (without waiting)
+        while another process creates the same file, so retry for a bounded time."""
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+                self._conn.execute(
+                    f'CREATE TABLE IF NOT EXISTS "{_TABLE}" (key TEXT PRIMARY KEY, value BLOB)'
+                )
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def get(self, raw_request: dict[str, Any]) -> dict[str, Any] | None:
         return self.get_many([raw_request])[0]

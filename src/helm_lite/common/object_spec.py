@@ -71,7 +71,8 @@ def resolve_class(class_name: str) -> type:
     except ImportError as e:
         raise UserError(f"class_name {class_name!r}: cannot import module {module_name!r} ({e})") from e
     try:
-        return getattr(module, attr)  # type: ignore[no-any-return]
+        cls: type = getattr(module, attr)
+        return cls
     except AttributeError as e:
         raise UserError(f"class_name {class_name!r}: module {module_name!r} has no {attr!r}") from e
 

@@ -62,14 +62,20 @@ def construct_run_specs_for(parsed: ParsedDescription, registry: Registry, descr
             )
         except UserError as e:
             raise UserError(f"run entry {description!r}: {e}") from None
-        resolved.append(replace(s, adapter_spec=replace(s.adapter_spec, model=model, model_deployment=deployment)))
+        resolved.append(
+            replace(s, adapter_spec=replace(s.adapter_spec, model=model, model_deployment=deployment))
+        )
     return resolved
 
 
 def construct_run_specs(entries: list[RunEntry], registry: Registry, selection: Selection) -> list[RunSpec]:
     out: list[RunSpec] = []
     for entry in entries:
-        if selection.priority is not None and entry.priority is not None and entry.priority > selection.priority:
+        if (
+            selection.priority is not None
+            and entry.priority is not None
+            and entry.priority > selection.priority
+        ):
             continue
         parsed = parse_description(entry.description)
         args = dict(parsed.args)

@@ -60,9 +60,7 @@ def _int_list(key: str, value: Any, named: dict[str, list[int]]) -> list[int]:
 
 def _int_expander(key: str, field: str, named: dict[str, list[int]]) -> Expander:
     def expand(spec: RunSpec, value: Any, registry: Registry) -> list[RunSpec]:
-        return [
-            _adapter(spec, _suffix(spec, key, v), **{field: v}) for v in _int_list(key, value, named)
-        ]
+        return [_adapter(spec, _suffix(spec, key, v), **{field: v}) for v in _int_list(key, value, named)]
 
     return expand
 

@@ -81,7 +81,9 @@ def basic_metric_specs(names: list[str]) -> list[MetricSpec]:
 
 
 def exact_match_metric_specs() -> list[MetricSpec]:
-    return basic_metric_specs(["exact_match", "quasi_exact_match", "prefix_exact_match", "quasi_prefix_exact_match"])
+    return basic_metric_specs(
+        ["exact_match", "quasi_exact_match", "prefix_exact_match", "quasi_prefix_exact_match"]
+    )
 
 
 def f1_metric_specs() -> list[MetricSpec]:

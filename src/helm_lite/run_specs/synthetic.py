@@ -59,7 +59,10 @@ def dyck_language(num_parenthesis_pairs: str | int) -> RunSpec:
         ),
         adapter_spec=adapter_spec,
         metric_specs=[
-            MetricSpec("helm.benchmark.metrics.basic_metrics.BasicGenerationMetric", {"names": ["exact_match_indicator"]}),
+            MetricSpec(
+                "helm.benchmark.metrics.basic_metrics.BasicGenerationMetric",
+                {"names": ["exact_match_indicator"]},
+            ),
             MetricSpec("helm.benchmark.metrics.basic_metrics.InstancesPerSplitMetric", {}),
         ],
         groups=["dyck_language"],

@@ -1,0 +1,478 @@
+"""HELM's basic metrics: general/efficiency stats, reference scores, language-modelling stats,
+perplexity and calibration (`BasicGenerationMetric`), per-reference scoring for
+multiple_choice_separate_* (`BasicReferenceMetric`) and instance counts (`InstancesPerSplitMetric`).
+
+Emission order and value types follow HELM (§7.3–7.6 of the behaviour spec) so `stats.json` and
+`per_instance_stats.json` match it key for key.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from helm_lite.adaptation.adapter_spec import AdapterSpec
+from helm_lite.adaptation.request_state import RequestState, ScenarioState
+from helm_lite.common.request import GeneratedOutput, Token
+from helm_lite.metrics.base import (
+    Context,
+    Metric,
+    MetricInterface,
+    MetricResult,
+    MetricService,
+    ReferenceMetric,
+    add_context,
+    context_of,
+    unique_stat_by_name,
+)
+from helm_lite.metrics.scoring import Scorer, get_scorer
+from helm_lite.metrics.statistic import MetricName, Stat, merge_stat
+from helm_lite.scenarios.base import Instance
+
+logger = logging.getLogger(__name__)
+
+# HELM ships training CO2/energy tables for ~14 legacy deployments; none is a Lite target, so the
+# stats are emitted empty (count 0) unless a deployment is added here (deployment name → value).
+TRAINING_CO2_COST: dict[str, float] = {}
+TRAINING_ENERGY_COST: dict[str, float] = {}
+
+FINISH_REASONS = ("length", "stop", "endoftext", "unknown")
+
+# Names are shared constants: the evaluation loop swaps in contextualised names anyway.
+_N = MetricName
+NUM_REFERENCES = _N("num_references")
+NUM_TRAIN_TRIALS = _N("num_train_trials")
+NUM_PROMPT_TOKENS = _N("num_prompt_tokens")
+NUM_COMPLETION_TOKENS = _N("num_completion_tokens")
+NUM_OUTPUT_TOKENS = _N("num_output_tokens")
+TRAINING_CO2 = _N("training_co2_cost")
+TRAINING_ENERGY = _N("training_energy_cost")
+INFERENCE_RUNTIME = _N("inference_runtime")
+BATCH_SIZE = _N("batch_size")
+INFERENCE_DENOISED_RUNTIME = _N("inference_denoised_runtime")
+FINISH_REASON_STATS = tuple((r, _N(f"finish_reason_{r}")) for r in FINISH_REASONS)
+NUM_TRAIN_INSTANCES = _N("num_train_instances")
+PROMPT_TRUNCATED = _N("prompt_truncated")
+MAX_PROB = _N("max_prob")
+LOGPROB = _N("logprob")
+NUM_PERPLEXITY_TOKENS = _N("num_perplexity_tokens")
+NUM_BYTES = _N("num_bytes")
+
+
+def _stat(name: MetricName, value: float | bool | None) -> Stat:
+    return Stat(name).add(value)
+
+
+def _completions(request_state: RequestState) -> list[GeneratedOutput]:
+    """The completions to score; a missing or failed result counts as no completion at all."""
+    result = request_state.result
+    if result is None or not result.success:
+        return []
+    return result.completions
+
+
+def request_state_stats(
+    adapter_spec: AdapterSpec, request_state: RequestState, metric_service: MetricService
+) -> list[Stat]:
+    """General stats shared by generation and reference metrics (§7.3 items 1–17), in HELM's order."""
+    request = request_state.request
+    result = request_state.result
+    completions = _completions(request_state)
+
+    num_prompt_tokens = metric_service.count_tokens(request.prompt)
+    num_completion_tokens = sum(len(c.tokens) for c in completions)
+    num_output_tokens = num_completion_tokens
+    if request.echo_prompt:
+        if num_prompt_tokens <= num_output_tokens:
+            num_output_tokens -= num_prompt_tokens
+        else:
+            logger.warning(
+                "num_prompt_tokens (%d) > num_output_tokens (%d) for prompt: %s",
+                num_prompt_tokens,
+                num_output_tokens,
+                request.prompt,
+            )
+            num_output_tokens = 0
+
+    runtime: float | None = None
+    batch_size: int | None = None
+    if result is not None:
+        if result.request_time is not None:
+            runtime, batch_size = result.request_time, 1
+        if result.batch_request_time is not None and result.batch_size is not None:
+            runtime, batch_size = result.batch_request_time, result.batch_size
+    # HELM's denoised runtime also comes from legacy tables; for batched results it is runtime/batch.
+    denoised = None
+    if runtime is not None and result is not None and result.batch_size is not None:
+        denoised = runtime / result.batch_size
+
+    stats = [
+        _stat(NUM_REFERENCES, len(request_state.instance.references)),
+        _stat(NUM_TRAIN_TRIALS, adapter_spec.num_train_trials),
+        _stat(NUM_PROMPT_TOKENS, num_prompt_tokens),
+        _stat(NUM_COMPLETION_TOKENS, num_completion_tokens),
+        _stat(NUM_OUTPUT_TOKENS, num_output_tokens),
+        _stat(TRAINING_CO2, TRAINING_CO2_COST.get(request.model_deployment)),
+        _stat(TRAINING_ENERGY, TRAINING_ENERGY_COST.get(request.model_deployment)),
+    ]
+    if runtime is not None:
+        stats.append(_stat(INFERENCE_RUNTIME, runtime))
+    if batch_size is not None:
+        stats.append(_stat(BATCH_SIZE, batch_size))
+    if denoised is not None:
+        stats.append(_stat(INFERENCE_DENOISED_RUNTIME, denoised))
+
+    finish = completions[0].finish_reason if completions else None
+    reason = finish.get("reason") if finish is not None else None
+    if reason not in FINISH_REASONS:
+        reason = "unknown"
+    stats.extend(_stat(name, int(reason == r)) for r, name in FINISH_REASON_STATS)
+
+    stats.append(_stat(NUM_TRAIN_INSTANCES, request_state.num_train_instances))
+    stats.append(_stat(PROMPT_TRUNCATED, request_state.prompt_truncated))
+    return stats
+
+
+def apply_output_mapping(pred: str, request_state: RequestState, pattern: str | None) -> str | None:
+    """Map an MC-joint answer (e.g. "B") to its reference text; unmapped answers become None."""
+    assert request_state.output_mapping is not None
+    if pattern:
+        # First match: its group 1 when the pattern has groups, else the whole match; no match: "".
+        match = re.search(pattern, pred)
+        pred = "" if match is None else match.group(1) if match.re.groups else match.group(0)
+    return request_state.output_mapping.get(pred)
+
+
+# (scorer, stat name, `name@k` stat name or None when num_outputs == 1)
+ScorePlan = list[tuple[Scorer, MetricName, MetricName | None]]
+
+
+def score_plan(names: list[str], num_outputs: int) -> ScorePlan:
+    """Resolve score names once per run (unknown names fail here, naming the known ones)."""
+    return [
+        (get_scorer(n), MetricName(n), MetricName(f"{n}@{num_outputs}") if num_outputs != 1 else None)
+        for n in names
+    ]
+
+
+def reference_stats(plan: ScorePlan, adapter_spec: AdapterSpec, request_state: RequestState) -> list[Stat]:
+    """`max_prob` and, per score, max over gold references of score(gold, best prediction) (+ `@k`)."""
+    golds = [r.output.text for r in request_state.instance.references if r.is_correct]
+    if not golds:
+        raise ValueError(f"instance {request_state.instance.id} has references but no correct one")
+
+    completions = sorted(_completions(request_state), key=lambda c: -c.logprob)  # stable, as HELM
+    texts = [c.text.strip() for c in completions]
+    preds: list[str | None]
+    if request_state.output_mapping is not None:
+        pattern = adapter_spec.output_mapping_pattern
+        preds = [apply_output_mapping(t, request_state, pattern) for t in texts]
+    else:
+        preds = list(texts)
+    if not preds:
+        preds = [None]  # no completion: every score is 0
+
+    max_prob = float(np.exp(completions[0].logprob)) if completions else 0.0
+    stats = [_stat(MAX_PROB, max_prob)]
+    best = preds[0]
+    for score, name, name_at_k in plan:
+        stats.append(_stat(name, max(score(g, best) for g in golds)))
+        if name_at_k is not None:
+            stats.append(_stat(name_at_k, max(score(g, p) for g in golds for p in preds)))
+    return stats
+
+
+def num_bytes(tokens: list[Token]) -> int:
+    """UTF-8 byte length of token texts; a `bytes:\\xe2\\x80` token counts its `\\x` escapes."""
+    total = 0
+    for token in tokens:
+        if token.text.startswith("bytes:"):
+            total += token.text.count("\\x")
+        else:
+            total += len(token.text.encode("utf-8"))
+    return total
+
+
+def language_modeling_stats(request_state: RequestState) -> list[Stat]:
+    """`logprob`, `num_perplexity_tokens`, `num_bytes` of the first completion after the conditioning."""
+    completions = _completions(request_state)
+    tokens: list[Token] = completions[0].tokens if completions else []
+    n_cond = request_state.num_conditioning_tokens
+    # A leading empty token (AI21-style chunking artefact) is not part of the text.
+    if n_cond > 0 and tokens and tokens[0].text == "":
+        tokens = tokens[1:]
+    pred_tokens = tokens[n_cond:]
+    return [
+        _stat(LOGPROB, sum(t.logprob for t in pred_tokens)),
+        _stat(NUM_PERPLEXITY_TOKENS, len(pred_tokens)),
+        _stat(NUM_BYTES, num_bytes(pred_tokens)),
+    ]
+
+
+def compute_perplexity_stats(stats: dict[MetricName, Stat]) -> list[Stat]:
+    """perplexity / bits_per_byte / logprob_per_byte from one context's trial-level sums."""
+    values = list(stats.values())
+    logprob = unique_stat_by_name(values, "logprob")
+    if logprob is None:
+        return []
+    num_tokens = unique_stat_by_name(values, "num_perplexity_tokens")
+    n_bytes = unique_stat_by_name(values, "num_bytes")
+    derived: list[Stat] = []
+    if num_tokens is not None and num_tokens.sum > 0:
+        try:
+            perplexity = math.e ** (-logprob.sum / num_tokens.sum)
+        except OverflowError:
+            perplexity = math.inf
+        derived.append(_stat(MetricName("perplexity"), perplexity))
+    if n_bytes is not None and n_bytes.sum > 0:
+        derived.append(_stat(MetricName("bits_per_byte"), -logprob.sum / n_bytes.sum / math.log(2)))
+        derived.append(_stat(MetricName("logprob_per_byte"), logprob.sum / n_bytes.sum))
+    return derived
+
+
+# Calibration (the `uncertainty-calibration` package's estimators, re-done with numpy).
+
+
+def _equal_mass_bins(probs: np.ndarray, num_bins: int) -> list[float]:
+    """Bin upper edges so each bin holds about the same number of points (edges between points)."""
+    sorted_probs = sorted(probs)
+    num_bins = min(num_bins, len(sorted_probs))
+    parts = [list(part) for part in np.array_split(sorted_probs, num_bins)]
+    edges = [(parts[i][-1] + parts[i + 1][0]) / 2.0 for i in range(len(parts) - 1)]
+    edges.append(1.0)
+    return sorted(set(edges))
+
+
+def _equal_width_bins(num_bins: int) -> list[float]:
+    return [i * 1.0 / num_bins for i in range(1, num_bins + 1)]
+
+
+def _plugin_ece(probs: np.ndarray, labels: np.ndarray, bins: list[float]) -> float:
+    """L1 calibration error: bin-size-weighted |mean confidence − accuracy| (plug-in estimate)."""
+    prob_label = np.array(list(zip(probs, labels, strict=True)))
+    bin_indices = np.searchsorted(bins, prob_label[:, 0])
+    order = np.argsort(bin_indices)
+    splits = np.searchsorted(bin_indices[order], list(range(1, len(bins))))
+    binned = np.split(prob_label[order], splits)
+    total = sum(len(b) for b in binned)
+    weights = [len(b) * 1.0 / total for b in binned]
+    errors = [0.0 if len(b) == 0 else abs(np.mean(b[:, 0]) - np.mean(b[:, 1])) for b in binned]
+    return float(np.dot(weights, errors))
+
+
+def ece_equal_mass(probs: list[float], labels: list[int], num_bins: int) -> float:
+    p, y = np.array(probs), np.array(labels)
+    return _plugin_ece(p, y, _equal_mass_bins(p, num_bins))
+
+
+def ece_equal_width(probs: list[float], labels: list[int], num_bins: int) -> float:
+    return _plugin_ece(np.array(probs), np.array(labels), _equal_width_bins(num_bins))
+
+
+def selective_stats(probs: list[float], correct: list[int]) -> tuple[float, float]:
+    """Area under the coverage-accuracy curve, and accuracy on the 10% most confident answers."""
+    p, c = np.array(probs), np.array(correct)
+    sorted_correct = c[np.argsort(-p)]
+    accs = np.cumsum(sorted_correct) / np.arange(1, len(sorted_correct) + 1)
+    return float(np.mean(accs)), float(accs[int(0.1 * len(sorted_correct))])
+
+
+_warned_no_sklearn = False
+
+
+def _platt_scaling(probs: list[float], correct: list[int]) -> tuple[float, float, np.ndarray] | None:
+    """Platt scaling as HELM fits it (sklearn logistic regression on logits); None without sklearn."""
+    global _warned_no_sklearn
+    try:
+        from sklearn.linear_model import LogisticRegression  # optional: only for platt_* stats
+    except ImportError:
+        if not _warned_no_sklearn:
+            logger.warning("scikit-learn is not installed: skipping the platt_* calibration stats")
+            _warned_no_sklearn = True
+        return None
+    eps = 1e-12
+    x = np.clip(np.array(probs, dtype=np.float64), eps, 1 - eps)
+    logits = np.log(x / (1 - x))
+    clf = LogisticRegression(C=1e10, solver="lbfgs")
+    clf.fit(np.expand_dims(logits, axis=-1), np.array(correct))
+    with np.errstate(over="ignore"):  # exp overflow just means a calibrated probability of 0
+        calibrated = 1 / (1 + np.exp(-(logits * clf.coef_[0] + clf.intercept_)))
+    return float(clf.coef_[0][0]), float(clf.intercept_[0]), calibrated
+
+
+def compute_calibration_stats(per_instance_stats: dict[Instance, list[Stat]]) -> list[Stat]:
+    """ECE, selective accuracy and Platt-scaled ECE over instances with `max_prob` and `exact_match`.
+
+    Skipped (as in HELM) unless some instance has a real, negative `logprob`.
+    """
+    has_logprobs = any(
+        s.name.name == "logprob" and s.sum < 0 for stats in per_instance_stats.values() for s in stats
+    )
+    if not has_logprobs:
+        return []
+    max_probs: list[float] = []
+    correct: list[int] = []
+    for stats in per_instance_stats.values():
+        max_prob = unique_stat_by_name(stats, "max_prob")
+        exact = unique_stat_by_name(stats, "exact_match")
+        if max_prob is not None and exact is not None:
+            assert max_prob.mean is not None and exact.mean is not None
+            max_probs.append(max_prob.mean)
+            correct.append(int(float(exact.mean)))
+    if not max_probs:
+        return []
+
+    stats_out = [
+        _stat(MetricName("ece_10_bin"), ece_equal_mass(max_probs, correct, 10)),
+        _stat(MetricName("ece_1_bin"), ece_equal_width(max_probs, correct, 1)),
+    ]
+    area, acc_at_10 = selective_stats(max_probs, correct)
+    stats_out.append(_stat(MetricName("selective_cov_acc_area"), area))
+    stats_out.append(_stat(MetricName("selective_acc@10"), acc_at_10))
+    if sum(correct) == 0 or sum(correct) == len(correct):
+        # Platt scaling cannot fit a single class; HELM records a perfect post-scaling ECE.
+        stats_out.append(_stat(MetricName("platt_ece_10_bin"), 0.0))
+        stats_out.append(_stat(MetricName("platt_ece_1_bin"), 0.0))
+        return stats_out
+    platt = _platt_scaling(max_probs, correct)
+    if platt is not None:
+        coef, intercept, calibrated = platt
+        stats_out.append(_stat(MetricName("platt_coef"), coef))
+        stats_out.append(_stat(MetricName("platt_intercept"), intercept))
+        cal = [float(v) for v in calibrated]
+        stats_out.append(_stat(MetricName("platt_ece_10_bin"), ece_equal_mass(cal, correct, 10)))
+        stats_out.append(_stat(MetricName("platt_ece_1_bin"), ece_equal_width(cal, correct, 1)))
+    return stats_out
+
+
+class BasicGenerationMetric(Metric):
+    """General, reference-score and language-modelling stats for one-request-per-instance methods.
+
+    `names` are scorers from `helm_lite.metrics.scoring.SCORERS` (e.g. "exact_match").
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        self.names: list[str] = list(names)
+        self._plans: dict[int, ScorePlan] = {}  # by num_outputs; resolved lazily so plug-ins can register
+
+    def __repr__(self) -> str:
+        return f"BasicMetric({','.join(self.names)})"
+
+    def evaluate_generation(
+        self, adapter_spec: AdapterSpec, request_state: RequestState, metric_service: MetricService
+    ) -> list[Stat]:
+        stats = request_state_stats(adapter_spec, request_state, metric_service)
+        if request_state.instance.references:
+            k = adapter_spec.num_outputs
+            plan = self._plans.get(k)
+            if plan is None:
+                plan = self._plans[k] = score_plan(self.names, k)
+            stats.extend(reference_stats(plan, adapter_spec, request_state))
+        stats.extend(language_modeling_stats(request_state))
+        return stats
+
+    def derive_stats(self, stats: dict[MetricName, Stat]) -> list[Stat]:
+        return compute_perplexity_stats(stats)
+
+    def derive_per_instance_stats(self, per_instance_stats: dict[Instance, list[Stat]]) -> list[Stat]:
+        return compute_calibration_stats(per_instance_stats)
+
+
+@dataclass(frozen=True)
+class _ReferenceScore:
+    logprob: float
+    num_tokens: int
+    answered: bool = True  # False: the request failed, so this reference can never be chosen
+
+    def original_score(self) -> float:
+        return self.logprob / self.num_tokens if self.answered else -math.inf
+
+
+def _calibrated_score(original: _ReferenceScore, calibration: _ReferenceScore) -> float:
+    if not (original.answered and calibration.answered):
+        return -math.inf
+    return original.logprob - calibration.logprob
+
+
+class BasicReferenceMetric(ReferenceMetric):
+    """Scores multiple_choice_separate_* runs: one request per reference, pick the likeliest.
+
+    Produces nothing for other methods (they have no per-reference request states).
+    """
+
+    def __repr__(self) -> str:
+        return "BasicReferenceMetric"
+
+    def evaluate_references(
+        self, adapter_spec: AdapterSpec, request_states: list[RequestState], metric_service: MetricService
+    ) -> list[Stat]:
+        references = request_states[0].instance.references
+        answers = [i for i, r in enumerate(references) if r.is_correct]
+
+        scores: dict[tuple[int, str | None], _ReferenceScore] = {}
+        for rs in request_states:
+            assert rs.reference_index is not None
+            scores[(rs.reference_index, rs.request_mode)] = self._reference_logprob(rs, metric_service)
+
+        method = adapter_spec.method
+        if method in ("multiple_choice_separate_original", "ranking_binary"):
+            reference_scores = [scores[(i, "original")].original_score() for i in range(len(references))]
+        elif method == "multiple_choice_separate_calibrated":
+            reference_scores = [
+                _calibrated_score(scores[(i, "original")], scores[(i, "calibration")])
+                for i in range(len(references))
+            ]
+        else:
+            raise ValueError(f"BasicReferenceMetric: unsupported adapter method {method!r}")
+
+        general: dict[MetricName, Stat] = {}
+        for rs in request_states:
+            for stat in request_state_stats(adapter_spec, rs, metric_service):
+                merge_stat(general, stat)
+        stats = list(general.values())
+
+        values = np.array(reference_scores, dtype=np.float64)
+        shifted = np.exp(values - np.max(values))
+        max_prob = np.max(shifted / np.sum(shifted))
+        argmax = np.flatnonzero(values >= np.max(values))
+        predicted_index = int(argmax[0]) if len(argmax) else 0
+        exact = len(set(answers).intersection(int(i) for i in argmax)) / len(argmax) if len(argmax) else 0.0
+        stats.append(_stat(MAX_PROB, float(max_prob)))
+        stats.append(_stat(MetricName("exact_match"), exact))
+        stats.append(_stat(MetricName("predicted_index"), predicted_index))
+        return stats
+
+    @staticmethod
+    def _reference_logprob(rs: RequestState, metric_service: MetricService) -> _ReferenceScore:
+        """Logprob of the reference's tokens at the end of the echoed prompt."""
+        assert rs.reference_index is not None
+        reference = rs.instance.references[rs.reference_index].output.text
+        num_tokens = metric_service.count_tokens(f" {reference}")
+        completions = _completions(rs)
+        if not completions:
+            return _ReferenceScore(-math.inf, num_tokens, answered=False)
+        tail = completions[0].tokens[-num_tokens:]  # HELM's slice: 0 tokens means the whole sequence
+        return _ReferenceScore(sum(t.logprob for t in tail), num_tokens)
+
+
+class InstancesPerSplitMetric(MetricInterface):
+    """`num_instances` per context: distinct instances per trial, averaged over trials."""
+
+    def evaluate(self, scenario_state: ScenarioState, metric_service: MetricService) -> MetricResult:
+        global_stats: dict[MetricName, Stat] = {}
+        name = MetricName("num_instances")
+        for trial in range(scenario_state.adapter_spec.num_train_trials):
+            per_context: dict[Context, dict[int, None]] = {}
+            for rs in scenario_state.request_states:
+                if rs.train_trial_index == trial:
+                    per_context.setdefault(context_of(rs.instance), {})[id(rs.instance)] = None
+            trial_stats: dict[MetricName, Stat] = {}
+            for context, instance_ids in per_context.items():
+                merge_stat(trial_stats, add_context(_stat(name, len(instance_ids)), context))
+            for stat in trial_stats.values():
+                merge_stat(global_stats, stat.take_mean())
+        return MetricResult(list(global_stats.values()), [])

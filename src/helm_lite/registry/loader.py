@@ -1,0 +1,409 @@
+"""Load the three YAML registries (shipped configs, then `--local-path`) into a read-only `Registry`.
+
+Parsing is strict, unlike HELM: an unknown field, a wrong type or a missing required field is a
+one-line `UserError` naming the file, the entry and the field, so a typo never silently drops a
+setting. Local files add entries or replace same-named ones. Deliberate fix of HELM pain point 14:
+a replaced entry is not kept as a duplicate (tag queries and default deployments see only the latest
+definition), but a deployment (re)defined later still becomes its model's default, as in HELM.
+
+yaml and dacite are imported on first load, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import difflib
+import logging
+import os
+import threading
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from helm_lite.common.errors import UserError
+from helm_lite.common.object_spec import ObjectSpec
+from helm_lite.registry.schema import (
+    ModelDeployment,
+    ModelMetadata,
+    TokenizerConfig,
+    placeholder_metadata,
+)
+
+logger = logging.getLogger(__name__)
+
+# One copy of the shipped YAML, inside the package so that `pip install` users get it too.
+SHIP_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+MODEL_METADATA_FILE = "model_metadata.yaml"
+TOKENIZER_CONFIGS_FILE = "tokenizer_configs.yaml"
+MODEL_DEPLOYMENTS_FILE = "model_deployments.yaml"
+# HELM's per-directory loading order: deployments last, so they can refer to models and tokenizers.
+_REGISTRY_FILES: tuple[tuple[str, str, type[Any]], ...] = (
+    (MODEL_METADATA_FILE, "models", ModelMetadata),
+    (TOKENIZER_CONFIGS_FILE, "tokenizer_configs", TokenizerConfig),
+    (MODEL_DEPLOYMENTS_FILE, "model_deployments", ModelDeployment),
+)
+_POSITIVE_INT_FIELDS = (
+    "max_sequence_length",
+    "max_request_length",
+    "max_sequence_and_generated_tokens_length",
+)
+
+T = TypeVar("T")
+
+
+def suggest(name: str, candidates: Iterable[str]) -> str:
+    """` (did you mean: a, b?)` for near-misses of `name`, or "" when nothing is close."""
+    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.75)
+    return f" (did you mean: {', '.join(close)}?)" if close else ""
+
+
+class Registry:
+    """Read-only view of models, deployments and tokenizer configs, built once per process."""
+
+    def __init__(
+        self,
+        models: Mapping[str, ModelMetadata],
+        deployments: Mapping[str, ModelDeployment],
+        tokenizer_configs: Mapping[str, TokenizerConfig],
+    ) -> None:
+        # Mapping order is registration order; it decides default deployments and wildcard order.
+        self._models = types.MappingProxyType(dict(models))
+        self._deployments = types.MappingProxyType(dict(deployments))
+        self._tokenizer_configs = types.MappingProxyType(dict(tokenizer_configs))
+        by_model: dict[str, list[ModelDeployment]] = {}
+        for deployment in self._deployments.values():
+            by_model.setdefault(deployment.model_name or deployment.name, []).append(deployment)
+        self._deployments_by_model = by_model
+
+    def get_deployment(self, name: str) -> ModelDeployment:
+        try:
+            return self._deployments[name]
+        except KeyError:
+            raise UserError(f"Model deployment {name} not found{suggest(name, self._deployments)}") from None
+
+    def has_deployment(self, name: str) -> bool:
+        return name in self._deployments
+
+    def get_model(self, name: str) -> ModelMetadata | None:
+        return self._models.get(name)
+
+    def get_tokenizer_config(self, name: str) -> TokenizerConfig | None:
+        return self._tokenizer_configs.get(name)
+
+    def deployments_for(self, model: str) -> list[str]:
+        """Names of the deployments serving `model`, in registration order."""
+        return [d.name for d in self._deployments_by_model.get(model, [])]
+
+    def default_deployment_for(self, model: str) -> str | None:
+        """HELM §2.6: last non-deprecated deployment of `model`, else its last deprecated one.
+
+        Like HELM, a model name that is itself a registered deployment name falls back to that
+        deployment (which then fails the model/deployment pair check if it serves another model).
+        """
+        candidates = self._deployments_by_model.get(model)
+        if candidates:
+            live = [d for d in candidates if not d.deprecated]
+            return (live or candidates)[-1].name
+        return model if model in self._deployments else None
+
+    def models_with_tag(self, tag: str) -> list[str]:
+        return [m.name for m in self._models.values() if tag in m.tags]
+
+    def all_models(self) -> list[str]:
+        return list(self._models)
+
+    def all_deployments(self) -> list[str]:
+        return list(self._deployments)
+
+    def all_tokenizer_configs(self) -> list[str]:
+        return list(self._tokenizer_configs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+_cache_lock = threading.Lock()
+# (ship dir, local dir) -> (file stamps, registry): files are read again only when they change.
+_cache: dict[tuple[str, str], tuple[tuple[Any, ...], Registry]] = {}
+
+
+def load_registry(
+    local_path: str | os.PathLike[str] = "prod_env", *, ship_dir: str | os.PathLike[str] | None = None
+) -> Registry:
+    """Shipped configs, then same-named files under `local_path`; cached per process and file mtimes."""
+    dirs = [Path(ship_dir) if ship_dir is not None else SHIP_DIR, Path(local_path)]
+    key = (str(dirs[0].resolve()), str(dirs[1].resolve()))
+    stamps = tuple(_stamp(d / name) for d in dirs for name, _, _ in _REGISTRY_FILES)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None and hit[0] == stamps:
+            return hit[1]
+        registry = _build_registry(dirs, display_dirs=[str(dirs[0]), os.fspath(local_path)])
+        _cache[key] = (stamps, registry)
+        return registry
+
+
+def clear_registry_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def _build_registry(dirs: list[Path], display_dirs: list[str]) -> Registry:
+    models: dict[str, ModelMetadata] = {}
+    tokenizers: dict[str, TokenizerConfig] = {}
+    deployments: dict[str, ModelDeployment] = {}
+    for directory, shown in zip(dirs, display_dirs, strict=True):
+        for filename, top_key, cls in _REGISTRY_FILES:
+            path = directory / filename
+            if not path.is_file():
+                continue
+            for entry in read_registry_file(path, top_key, cls, shown=os.path.join(shown, filename)):
+                if isinstance(entry, ModelDeployment):
+                    # Re-registration moves it to the end: a later definition becomes the default.
+                    deployments.pop(entry.name, None)
+                    deployments[entry.name] = entry
+                elif isinstance(entry, ModelMetadata):
+                    models[entry.name] = entry  # keeps its first position, like HELM's name map
+                else:
+                    tokenizers[entry.name] = entry
+
+    served: dict[str, list[str]] = {}
+    for deployment in deployments.values():
+        model_name = deployment.model_name or deployment.name
+        if model_name not in models:
+            logger.warning(
+                "Could not find model metadata for model %s of model deployment %s",
+                model_name,
+                deployment.name,
+            )
+            models[model_name] = placeholder_metadata(model_name)
+        served.setdefault(model_name, []).append(deployment.name)
+    for model_name, names in served.items():
+        meta = models[model_name]
+        merged = list(meta.deployment_names) + [n for n in names if n not in meta.deployment_names]
+        if merged != meta.deployment_names:
+            models[model_name] = dataclasses.replace(meta, deployment_names=merged)
+    return Registry(models, deployments, tokenizers)
+
+
+def read_registry_file(path: Path, top_key: str, cls: type[T], *, shown: str | None = None) -> list[T]:
+    """Parse one registry file strictly; every problem is a one-line `UserError` naming file/entry/field."""
+    shown = shown or str(path)
+    data = _read_yaml(path, shown)
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        raise UserError(f"{shown}: expected a mapping with top-level key '{top_key}', got {_kind(data)}")
+    extra = [str(k) for k in data if k != top_key]
+    if extra:
+        raise UserError(f"{shown}: unknown top-level key '{extra[0]}' (expected '{top_key}')")
+    raw_entries = data.get(top_key)
+    if raw_entries is None:
+        return []
+    if not isinstance(raw_entries, list):
+        raise UserError(f"{shown}: '{top_key}' must be a list, got {_kind(raw_entries)}")
+
+    entries: list[T] = []
+    first_index: dict[str, int] = {}
+    for index, raw in enumerate(raw_entries, start=1):
+        label = _entry_label(raw, index)
+        if not isinstance(raw, dict):
+            raise UserError(f"{shown}: {label}: expected a mapping, got {_kind(raw)}")
+        entry = _convert(raw, cls)
+        problem = entry if isinstance(entry, str) else _semantic_problem(entry)
+        name: str = getattr(entry, "name", "")
+        if problem is None and name in first_index:
+            problem = f"duplicate name (already defined by entry {first_index[name]})"
+        if problem is not None:
+            raise UserError(f"{shown}: {label}: {problem}")
+        first_index[name] = index
+        entries.append(typing.cast(T, entry))
+    return entries
+
+
+def _read_yaml(path: Path, shown: str) -> Any:
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            return yaml.load(f, Loader=_strict_loader())  # noqa: S506 - safe loader subclass
+    except FileNotFoundError:
+        raise UserError(f"{shown}: file not found") from None
+    except OSError as e:
+        raise UserError(f"{shown}: cannot read ({e.strerror})") from None
+    except UnicodeDecodeError as e:
+        raise UserError(f"{shown}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        what = _one_line(e.problem or e.context or "syntax error")
+        raise UserError(f"{shown}: invalid YAML{where}: {what}") from None
+    except yaml.YAMLError as e:
+        raise UserError(f"{shown}: invalid YAML: {_one_line(str(e))}") from None
+
+
+_loader_class: type | None = None
+
+
+def _strict_loader() -> type:
+    """A safe YAML loader (C-accelerated when available) that rejects duplicate mapping keys."""
+    global _loader_class
+    if _loader_class is None:
+        import yaml
+
+        base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+        class StrictLoader(base):  # type: ignore[valid-type,misc]
+            def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+                seen: set[Any] = set()
+                for key_node, _ in node.value:
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        continue
+                    key = self.construct_object(key_node, deep=deep)
+                    if isinstance(key, typing.Hashable) and key in seen:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"duplicate key '{key}'", key_node.start_mark
+                        )
+                    seen.add(key)
+                return super().construct_mapping(node, deep=deep)
+
+        _loader_class = StrictLoader
+    return _loader_class
+
+
+def _entry_label(raw: Any, index: int) -> str:
+    name = raw.get("name") if isinstance(raw, dict) else None
+    return f"entry '{name}'" if isinstance(name, str) and name else f"entry {index}"
+
+
+def _unknown_field(raw: dict[Any, Any], cls: type) -> str | None:
+    """Unknown keys, including inside nested ObjectSpecs (dacite reports those without a path)."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    extra = [str(k) for k in raw if k not in names]
+    if extra:
+        return f"unknown field '{extra[0]}'"
+    spec_fields = {f.name for f in dataclasses.fields(ObjectSpec)}
+    hints = typing.get_type_hints(cls)
+    for key, value in raw.items():
+        if isinstance(value, dict) and ObjectSpec in _flatten_union(hints[key]):
+            extra = [str(k) for k in value if k not in spec_fields]
+            if extra:
+                return f"unknown field '{key}.{extra[0]}'"
+    return None
+
+
+def _convert(raw: dict[Any, Any], cls: type[T]) -> T | str:
+    """`raw` as a `cls` via dacite (strict mode), or what is wrong with it, phrased for a user."""
+    import dacite
+
+    problem = _unknown_field(raw, cls)
+    if problem is not None:
+        return problem
+    hints = typing.get_type_hints(cls)
+    for key, value in raw.items():
+        # dacite accepts true/false where an int is declared (bool subclasses int); never meant in YAML.
+        if isinstance(value, bool) and bool not in _flatten_union(hints[key]):
+            return f"field '{key}': expected {_type_name(hints[key])}, got {_describe(value)}"
+    try:
+        return dacite.from_dict(cls, raw, config=_dacite_config())
+    except dacite.MissingValueError as e:
+        return f"missing required field '{e.field_path}'"
+    except dacite.WrongTypeError as e:
+        # dacite may report a half-built value (a generator for a list field): show the YAML value.
+        given: Any = raw
+        for part in (e.field_path or "").split("."):
+            given = given.get(part, e.value) if isinstance(given, dict) else e.value
+        return f"field '{e.field_path}': expected {_type_name(e.field_type)}, got {_describe(given)}"
+    except dacite.UnexpectedDataError as e:
+        return f"unknown field '{sorted(e.keys)[0]}'"
+    except dacite.DaciteError as e:
+        return _one_line(str(e))
+
+
+def _dacite_config() -> Any:
+    import dacite
+
+    # YAML gives dates for unquoted 2022-01-01; a quoted ISO date is accepted too.
+    return dacite.Config(strict=True, type_hooks={datetime.date: _to_date})
+
+
+def _to_date(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            return value  # dacite then reports the wrong type
+    return value
+
+
+def _semantic_problem(entry: Any) -> str | None:
+    """Checks beyond types: names that HELM splits on "/" and window limits that must be positive."""
+    if isinstance(entry, (ModelMetadata, ModelDeployment)):
+        fields = ["name"] + (["model_name"] if isinstance(entry, ModelDeployment) else [])
+        for field_name in fields:
+            value = getattr(entry, field_name)
+            parts = value.split("/")
+            if len(parts) < 2 or not all(parts):
+                return f"field '{field_name}': expected '<organization>/<name>', got '{value}'"
+    elif not entry.name:
+        return "field 'name': must not be empty"
+    if isinstance(entry, ModelDeployment):
+        for field_name in _POSITIVE_INT_FIELDS:
+            value = getattr(entry, field_name)
+            if value is not None and value <= 0:
+                return f"field '{field_name}': must be a positive integer, got {value}"
+    return None
+
+
+def _flatten_union(tp: Any) -> tuple[Any, ...]:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return typing.get_args(tp)
+    return (tp,)
+
+
+def _type_name(tp: Any) -> str:
+    members = _flatten_union(tp)
+    if len(members) > 1:
+        names = [_type_name(m) for m in members if m is not type(None)]
+        return " or ".join(names) + (" or null" if type(None) in members else "")
+    origin = typing.get_origin(tp)
+    if origin is dict:
+        return "mapping"
+    if origin is not None:
+        args = ", ".join(_type_name(a) for a in typing.get_args(tp))
+        return f"{getattr(origin, '__name__', str(origin))}[{args}]"
+    if tp is Any:
+        return "any"
+    if tp is datetime.date:
+        return "date (YYYY-MM-DD)"
+    if tp is ObjectSpec:
+        return "mapping with class_name"
+    return getattr(tp, "__name__", str(tp))
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", type(None): "nothing"}.get(type(value), type(value).__name__)
+
+
+def _describe(value: Any) -> str:
+    text = _one_line(repr(value))
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{_kind(value)} {text}" if value is not None else "null"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

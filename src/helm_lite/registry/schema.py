@@ -1,0 +1,110 @@
+"""Registry entries: what a model is, where it is served, and how its tokenizer is built.
+
+Field names are HELM's so that HELM's `model_metadata.yaml`, `model_deployments.yaml` and
+`tokenizer_configs.yaml` load unchanged; a few optional fields are helm_lite extensions.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from helm_lite.common.object_spec import ObjectSpec
+
+# Capability tags (HELM's spelling). Wildcards such as `model=text` select models by these.
+TEXT_MODEL_TAG = "TEXT_MODEL_TAG"
+CODE_MODEL_TAG = "CODE_MODEL_TAG"
+INSTRUCTION_FOLLOWING_MODEL_TAG = "INSTRUCTION_FOLLOWING_MODEL_TAG"
+FULL_FUNCTIONALITY_TEXT_MODEL_TAG = "FULL_FUNCTIONALITY_TEXT_MODEL_TAG"
+LIMITED_FUNCTIONALITY_TEXT_MODEL_TAG = "LIMITED_FUNCTIONALITY_TEXT_MODEL_TAG"
+ABLATION_MODEL_TAG = "ABLATION_MODEL_TAG"
+VISION_LANGUAGE_MODEL_TAG = "VISION_LANGUAGE_MODEL_TAG"
+TEXT_TO_IMAGE_MODEL_TAG = "TEXT_TO_IMAGE_MODEL_TAG"
+AUDIO_LANGUAGE_MODEL_TAG = "AUDIO_LANGUAGE_MODEL_TAG"
+DEPRECATED_MODEL_TAG = "DEPRECATED_MODEL_TAG"
+UNSUPPORTED_MODEL_TAG = "UNSUPPORTED_MODEL_TAG"
+
+
+@dataclass(frozen=True)
+class ModelMetadata:
+    """What a model is (`<creator_organization>/<engine>`), independent of who serves it."""
+
+    name: str
+    creator_organization_name: str
+    display_name: str
+    description: str
+    access: str
+    release_date: datetime.date | None = None
+    tags: list[str] = field(default_factory=list)
+    num_parameters: int | None = None
+    # Filled by the loader from the deployments that serve this model (registration order).
+    deployment_names: list[str] = field(default_factory=list)
+
+    @property
+    def creator_organization(self) -> str:
+        return self.name.split("/")[0]
+
+    @property
+    def engine(self) -> str:
+        return self.name.split("/")[1]
+
+
+def placeholder_metadata(model_name: str) -> ModelMetadata:
+    """HELM's stand-in for a model that has deployments (or runs) but no metadata entry."""
+    return ModelMetadata(
+        name=model_name,
+        creator_organization_name="Unknown",
+        display_name=model_name,
+        description=model_name,
+        access="open",
+        release_date=datetime.date.today(),
+        tags=[TEXT_MODEL_TAG, FULL_FUNCTIONALITY_TEXT_MODEL_TAG],
+    )
+
+
+@dataclass(frozen=True)
+class ModelDeployment:
+    """Where and how a model is served (`<host_organization>/<engine>`); the host keys the cache."""
+
+    name: str
+    client_spec: ObjectSpec
+    model_name: str | None = None  # None means "same as `name`"; set in __post_init__
+    tokenizer_name: str | None = None
+    window_service_spec: ObjectSpec | None = None
+    max_sequence_length: int | None = None
+    max_request_length: int | None = None
+    max_sequence_and_generated_tokens_length: int | None = None
+    deprecated: bool = False
+    # helm_lite extensions (absent from HELM files, so always optional):
+    prompt_format: dict[str, Any] | None = None  # Aviary/RayLLM-style chat prompt format
+    chat_template: str | None = None  # chat template; interpreted by the chat formatting stage
+    stop_sequences: list[str] = field(default_factory=list)  # merged with each request's stops
+
+    def __post_init__(self) -> None:
+        if self.model_name is None:
+            object.__setattr__(self, "model_name", self.name)
+
+    @property
+    def host_organization(self) -> str:
+        return self.name.split("/")[0]
+
+    @property
+    def engine(self) -> str:
+        # For 3-part names (huggingface/Qwen/Qwen2.5-7B) HELM's "engine" is the middle part.
+        return self.name.split("/")[1]
+
+
+@dataclass(frozen=True)
+class TokenizerConfig:
+    """How to build a tokenizer and which special tokens it uses (absent tokens count as "")."""
+
+    name: str
+    tokenizer_spec: ObjectSpec
+    end_of_text_token: str | None = None
+    prefix_token: str | None = None
+
+    @property
+    def organization(self) -> str:
+        """The tokenizer's cache shard."""
+        return self.name.split("/")[0]

@@ -1,0 +1,40 @@
+"""Shared fixtures: run helm-run in a scratch directory, in-process or as a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data" / "scenarios"
+
+
+@dataclass
+class Completed:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def helm_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Run `helm-run ARGS…` in a real subprocess with `tmp_path` as the working directory."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str, cwd: Path | None = None) -> Completed:
+        proc = subprocess.run(
+            [sys.executable, "-m", "helm_lite.cli.run", "--no-progress", *args],
+            cwd=cwd or tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        return Completed(proc.returncode, proc.stdout, proc.stderr)
+
+    return run
