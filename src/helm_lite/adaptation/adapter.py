@@ -14,6 +14,7 @@ from helm_lite.adaptation.adapter_spec import AdapterSpec
 from helm_lite.adaptation.examples import sample_examples
 from helm_lite.adaptation.prompt import Prompt, make_fit, make_prompt
 from helm_lite.adaptation.request_state import RequestState
+from helm_lite.common.request import Request
 from helm_lite.scenarios.base import EVAL_SPLITS, TRAIN_SPLIT, Instance
 from helm_lite.window.service import WindowService
 
@@ -69,6 +70,29 @@ class InContextLearningAdapter(Adapter):
                 ]
             out.extend(states)
         return out
+
+    def state(
+        self,
+        instance: Instance,
+        train_trial_index: int,
+        prompt: Prompt,
+        request: Request,
+        output_mapping: dict[str, str] | None = None,
+        reference_index: int | None = None,
+        request_mode: str | None = None,
+    ) -> RequestState:
+        """A request state for `prompt`, recording how many examples survived and whether it was cut."""
+        return RequestState(
+            instance=instance,
+            reference_index=reference_index,
+            request_mode=request_mode,
+            train_trial_index=train_trial_index,
+            output_mapping=output_mapping,
+            request=request,
+            result=None,
+            num_train_instances=prompt.num_train_instances,
+            prompt_truncated=prompt.truncated_text is not None,
+        )
 
     def fitted_prompt(self, train_blocks: list[str], eval_block: str) -> Prompt:
         return make_fit(make_prompt(self.spec, train_blocks, eval_block), self.window, self.spec.max_tokens)

@@ -31,16 +31,4 @@ class GenerationAdapter(InContextLearningAdapter):
             stop_sequences=list(s.stop_sequences),
             random=s.random,
         )
-        return [
-            RequestState(
-                instance=eval_instance,
-                reference_index=None,
-                request_mode=None,
-                train_trial_index=train_trial_index,
-                output_mapping=None,
-                request=request,
-                result=None,
-                num_train_instances=prompt.num_train_instances,
-                prompt_truncated=prompt.truncated_text is not None,
-            )
-        ]
+        return [self.state(eval_instance, train_trial_index, prompt, request)]

@@ -52,16 +52,4 @@ class MultipleChoiceJointAdapter(InContextLearningAdapter):
             random=s.random,
         )
         mapping = {self.label(i): r.output.text for i, r in enumerate(eval_instance.references)}
-        return [
-            RequestState(
-                instance=eval_instance,
-                reference_index=None,
-                request_mode=None,
-                train_trial_index=train_trial_index,
-                output_mapping=mapping,
-                request=request,
-                result=None,
-                num_train_instances=prompt.num_train_instances,
-                prompt_truncated=prompt.truncated_text is not None,
-            )
-        ]
+        return [self.state(eval_instance, train_trial_index, prompt, request, output_mapping=mapping)]
