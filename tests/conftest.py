@@ -38,3 +38,12 @@ def helm_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         return Completed(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def smollm2_path() -> str:
+    """The bundled SmolLM2's HF-format folder (de-quantised once per machine, ~25 s the first time)."""
+    pytest.importorskip("transformers")
+    from helm_lite.models.bundled import resolve_model_path
+
+    return resolve_model_path("bundled/smollm2-135m-instruct")

@@ -11,6 +11,13 @@ from helm_lite.window.service import WindowService
 ADAPTERS: dict[str, str] = {
     "generation": "helm_lite.adaptation.generation.GenerationAdapter",
     "multiple_choice_joint": "helm_lite.adaptation.multiple_choice_joint.MultipleChoiceJointAdapter",
+    "multiple_choice_separate_original": (
+        "helm_lite.adaptation.multiple_choice_separate.MultipleChoiceSeparateAdapter"
+    ),
+    "multiple_choice_separate_calibrated": (
+        "helm_lite.adaptation.multiple_choice_separate.MultipleChoiceSeparateCalibratedAdapter"
+    ),
+    "language_modeling": "helm_lite.adaptation.language_modeling.LanguageModelingAdapter",
 }
 
 

@@ -52,6 +52,10 @@ class Client(ABC):
         """Requests with equal batch keys may share one `compute_batch` call (e.g. same decoding)."""
         return None
 
+    def batch_sort_key(self, raw_request: dict[str, Any]) -> Any:
+        """Order within a batch group; local engines sort by length so batches need little padding."""
+        return 0
+
     def parse_completions(self, request: Request, response: dict[str, Any]) -> list[GeneratedOutput]:
         return [
             GeneratedOutput(
@@ -160,6 +164,7 @@ class Client(ABC):
         for g in groups:
             by_key.setdefault(self.batch_key(raws[g[0]]), []).append(g)
         for same in by_key.values():
+            same.sort(key=lambda g: self.batch_sort_key(raws[g[0]]))
             for start in range(0, len(same), self.max_batch_size):
                 chunk = same[start : start + self.max_batch_size]
                 batch = [raws[g[0]] for g in chunk]

@@ -19,8 +19,15 @@ from helm_lite.common.errors import UserError
 HELM_CLASS_ALIASES: dict[str, str] = {
     # clients
     "helm.clients.simple_client.SimpleClient": "helm_lite.clients.simple.SimpleClient",
+    "helm.clients.huggingface_client.HuggingFaceClient": "helm_lite.clients.huggingface.HuggingFaceClient",
     # tokenizers
     "helm.tokenizers.simple_tokenizer.SimpleTokenizer": "helm_lite.tokenizers.simple.SimpleTokenizer",
+    "helm.tokenizers.huggingface_tokenizer.HuggingFaceTokenizer": (
+        "helm_lite.tokenizers.huggingface.HuggingFaceTokenizer"
+    ),
+    "helm.tokenizers.tiktoken_tokenizer.TiktokenTokenizer": (
+        "helm_lite.tokenizers.tiktoken_tokenizer.TiktokenTokenizer"
+    ),
     # scenarios
     "helm.benchmark.scenarios.synthetic_reasoning_scenario.SyntheticReasoningScenario": (
         "helm_lite.scenarios.synthetic_reasoning.SyntheticReasoningScenario"
@@ -39,6 +46,9 @@ HELM_CLASS_ALIASES: dict[str, str] = {
         "helm_lite.metrics.basic.InstancesPerSplitMetric"
     ),
     "helm.benchmark.metrics.dry_run_metrics.DryRunMetric": "helm_lite.metrics.dry_run.DryRunMetric",
+    "helm.benchmark.metrics.language_modeling_metrics.LanguageModelingMetric": (
+        "helm_lite.metrics.basic.LanguageModelingMetric"
+    ),
 }
 
 

@@ -1,6 +1,7 @@
 """HELM's basic metrics: general/efficiency stats, reference scores, language-modelling stats,
 perplexity and calibration (`BasicGenerationMetric`), per-reference scoring for
-multiple_choice_separate_* (`BasicReferenceMetric`) and instance counts (`InstancesPerSplitMetric`).
+multiple_choice_separate_* (`BasicReferenceMetric`), instance counts (`InstancesPerSplitMetric`) and
+per-window scoring for the language_modeling method (`LanguageModelingMetric`).
 
 Emission order and value types follow HELM (§7.3–7.6 of the behaviour spec) so `stats.json` and
 `per_instance_stats.json` match it key for key.
@@ -24,9 +25,12 @@ from helm_lite.metrics.base import (
     MetricInterface,
     MetricResult,
     MetricService,
+    PerInstanceStats,
     ReferenceMetric,
     add_context,
     context_of,
+    context_of_name,
+    paused_gc,
     unique_stat_by_name,
 )
 from helm_lite.metrics.scoring import Scorer, get_scorer
@@ -476,3 +480,57 @@ class InstancesPerSplitMetric(MetricInterface):
             for stat in trial_stats.values():
                 merge_stat(global_stats, stat.take_mean())
         return MetricResult(list(global_stats.values()), [])
+
+
+class LanguageModelingMetric(MetricInterface):
+    """HELM's metric for `language_modeling` runs: perplexity and bits per byte over all windows.
+
+    A long text is several window requests for one instance, which the per-instance loop (one
+    request per instance) cannot take; so, as in HELM, every request is scored on its own (one
+    per-instance row each), summed over the run, and `num_instances` counts distinct instance ids.
+    No worst-case copies and no calibration: HELM computes neither for language modelling.
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        self.names: list[str] = list(names)  # kept for run_spec.json; HELM ignores them too
+
+    def __repr__(self) -> str:
+        return f"LanguageModelingMetric({','.join(self.names)})"
+
+    def evaluate(self, scenario_state: ScenarioState, metric_service: MetricService) -> MetricResult:
+        with paused_gc():
+            return self._evaluate(scenario_state, metric_service)
+
+    def _evaluate(self, scenario_state: ScenarioState, metric_service: MetricService) -> MetricResult:
+        adapter_spec = scenario_state.adapter_spec
+        trial_stats: dict[MetricName, Stat] = {}
+        rows: list[PerInstanceStats] = []
+        ids_per_context: dict[Context, set[str]] = {}
+        for rs in scenario_state.request_states:
+            instance = rs.instance
+            if instance.id is None:
+                raise ValueError("instance without an id; give instances ids before evaluating")
+            context = context_of(instance)
+            stats = [
+                add_context(stat, context)
+                for stat in request_state_stats(adapter_spec, rs, metric_service)
+                + language_modeling_stats(rs)
+            ]
+            ids_per_context.setdefault(context, set()).add(instance.id)
+            rows.append(PerInstanceStats(instance.id, instance.perturbation, 0, stats))
+            for stat in stats:
+                merge_stat(trial_stats, stat)
+
+        by_context: dict[Context, dict[MetricName, Stat]] = {}
+        for name, stat in trial_stats.items():
+            by_context.setdefault(context_of_name(name), {})[name] = stat
+        for context, group in by_context.items():
+            for stat in compute_perplexity_stats(group):
+                merge_stat(trial_stats, add_context(stat, context))
+            num_instances = _stat(MetricName("num_instances"), len(ids_per_context[context]))
+            merge_stat(trial_stats, add_context(num_instances, context))
+
+        global_stats: dict[MetricName, Stat] = {}
+        for stat in trial_stats.values():
+            merge_stat(global_stats, stat.take_mean())
+        return MetricResult(list(global_stats.values()), rows)

@@ -72,6 +72,41 @@ def multiple_choice_joint_adapter_spec(
     )
 
 
+def multiple_choice_separate_adapter_spec(method: str, empty_input: bool = False) -> AdapterSpec:
+    """Prompt `⟨input⟩ ⟨reference⟩` (just `⟨reference⟩` for empty inputs), scored by echoed logprobs.
+
+    Only the fields HELM's helper sets; reference/instance prefixes keep their (unused) defaults.
+    """
+    return AdapterSpec(
+        method=method,
+        instructions="",
+        input_prefix="",
+        input_suffix="",
+        output_prefix="" if empty_input else " ",
+        output_suffix="",
+        max_train_instances=0,
+        num_outputs=1,
+        max_tokens=0,
+        temperature=0.0,
+    )
+
+
+def language_modeling_adapter_spec() -> AdapterSpec:
+    """The raw text, nothing added: its windows are echoed and their logprobs scored."""
+    return AdapterSpec(
+        method="language_modeling",
+        instructions="",
+        input_prefix="",
+        input_suffix="",
+        output_prefix="",
+        output_suffix="",
+        max_train_instances=0,
+        num_outputs=1,
+        max_tokens=0,
+        temperature=0.0,
+    )
+
+
 def basic_metric_specs(names: list[str]) -> list[MetricSpec]:
     return [
         MetricSpec(_BASIC + "BasicGenerationMetric", {"names": names}),
@@ -88,3 +123,12 @@ def exact_match_metric_specs() -> list[MetricSpec]:
 
 def f1_metric_specs() -> list[MetricSpec]:
     return basic_metric_specs(["exact_match", "quasi_exact_match", "f1_score"])
+
+
+def language_modeling_metric_specs(names: list[str]) -> list[MetricSpec]:
+    """HELM's metric for language_modeling runs (one text may span several window requests)."""
+    return [
+        MetricSpec(
+            "helm.benchmark.metrics.language_modeling_metrics.LanguageModelingMetric", {"names": names}
+        )
+    ]

@@ -15,6 +15,7 @@ RunSpecFunction = Callable[..., RunSpec]
 RUN_SPEC_MODULES = [
     "helm_lite.run_specs.synthetic",
     "helm_lite.run_specs.user_data",
+    "helm_lite.run_specs.language_modeling",
 ]
 
 _FUNCTIONS: dict[str, RunSpecFunction] = {}

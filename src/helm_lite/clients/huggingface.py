@@ -1,0 +1,202 @@
+"""Local HuggingFace models (CPU or CUDA), with whole batches per `generate` call.
+
+Requests that share decoding settings are batched with left padding (HELM sends one request per
+`generate` call). Greedy decoding is real greedy (`do_sample=False`); sampling is seeded per request,
+so it is reproducible and independent of batch composition. Stop sequences end generation early and
+the text is then cut at the first stop, as HELM does. With `echo_prompt` the prompt's tokens and their
+log probabilities come first (the multiple-choice-separate and language-modelling adapters need them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from typing import Any
+
+from helm_lite.clients.base import Client
+from helm_lite.common.cache import SqliteCache
+from helm_lite.common.request import Request
+
+logger = logging.getLogger(__name__)
+
+_MODELS: dict[tuple[str, str, str], Any] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def pick_device(device: str) -> str:
+    """`auto` → CUDA when present, else CPU."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def pick_dtype(dtype: str, device: str) -> Any:
+    """`auto` → bfloat16 on a GPU that supports it, float32 on CPU (bfloat16 is ~4x slower there)."""
+    import torch
+
+    if dtype == "auto":
+        if device.startswith("cuda") and torch.cuda.is_bf16_supported():
+            return torch.bfloat16
+        return torch.float16 if device.startswith("cuda") else torch.float32
+    name = dtype.removeprefix("torch.")
+    value = getattr(torch, name, None)
+    if not isinstance(value, torch.dtype):
+        raise ValueError(f"unknown dtype {dtype!r}")
+    return value
+
+
+def _load_model(path: str, device: str, dtype: Any, trust_remote_code: bool, revision: str | None) -> Any:
+    """One model per (path, device, dtype) per process."""
+    key = (path, device, str(dtype))
+    with _MODELS_LOCK:
+        if key not in _MODELS:
+            from transformers import AutoModelForCausalLM
+
+            logger.info("Loading %s on %s (%s)", path, device, dtype)
+            model = AutoModelForCausalLM.from_pretrained(
+                path, dtype=dtype, trust_remote_code=trust_remote_code, revision=revision
+            )
+            model.to(device)  # type: ignore[arg-type]  # transformers' stub types `to` oddly
+            _MODELS[key] = model.eval()
+        return _MODELS[key]
+
+
+class HuggingFaceClient(Client):
+    def __init__(
+        self,
+        pretrained_model_name_or_path: str,
+        cache: SqliteCache | None = None,
+        deployment: Any = None,
+        dtype: str = "auto",
+        device: str = "auto",
+        max_batch_size: int = 16,
+        trust_remote_code: bool = False,
+        revision: str | None = None,
+        apply_chat_template: bool | None = None,
+    ) -> None:
+        super().__init__(cache)
+        self.model_id = pretrained_model_name_or_path
+        self.deployment = deployment
+        self.dtype_name = dtype
+        self.device_name = device
+        self.max_batch_size = max_batch_size
+        self.trust_remote_code = trust_remote_code
+        self.revision = revision
+        self.apply_chat_template = apply_chat_template
+        self._formatter: Any = None
+        self._formatter_ready = False
+        self._lock = threading.Lock()
+
+    # --- loading ------------------------------------------------------------------------------
+    @property
+    def path(self) -> str:
+        from helm_lite.models.bundled import resolve_model_path
+
+        return resolve_model_path(self.model_id)
+
+    @property
+    def tokenizer(self) -> Any:
+        from helm_lite.tokenizers.huggingface import load_hf_tokenizer
+
+        return load_hf_tokenizer(self.path, trust_remote_code=self.trust_remote_code, revision=self.revision)
+
+    @property
+    def device(self) -> str:
+        return pick_device(self.device_name)
+
+    @property
+    def model(self) -> Any:
+        device = self.device
+        dtype = pick_dtype(self.dtype_name, device)
+        return _load_model(self.path, device, dtype, self.trust_remote_code, self.revision)
+
+    def _format(self, prompt: str) -> str:
+        """Apply the deployment's chat format (or the tokenizer's template, as HELM does by default)."""
+        with self._lock:
+            if not self._formatter_ready:
+                self._formatter = self._make_formatter()
+                self._formatter_ready = True
+        return self._formatter.format_prompt(prompt) if self._formatter is not None else prompt
+
+    def _make_formatter(self) -> Any:
+        from helm_lite.chat.formatter import TokenizerTemplateFormatter, make_chat_formatter
+
+        formatter = None
+        if self.deployment is not None:
+            formatter = make_chat_formatter(self.deployment, lambda: self.tokenizer)
+        if formatter is None and self.apply_chat_template is not False:
+            has_template = getattr(self.tokenizer, "chat_template", None) is not None
+            if self.apply_chat_template or has_template:
+                formatter = TokenizerTemplateFormatter(self.tokenizer)
+        return formatter
+
+    # --- Client contract -------------------------------------------------------------------------
+    def raw_request(self, request: Request) -> dict[str, Any]:
+        from helm_lite.chat.formatter import merge_stop_sequences
+
+        deployment_stops = list(getattr(self.deployment, "stop_sequences", []) or [])
+        raw: dict[str, Any] = {
+            "model": self.model_id,
+            "dtype": self.dtype_name,
+            # Scoring requests (echo) measure the text itself, so they are never chat-formatted.
+            "prompt": request.prompt if request.echo_prompt else self._format(request.prompt),
+            "temperature": request.temperature,
+            "num_return_sequences": request.num_completions,
+            "max_new_tokens": request.max_tokens,
+            "top_p": request.top_p,
+            "echo_prompt": request.echo_prompt,
+            "top_k_per_token": request.top_k_per_token,
+            "stop_sequences": merge_stop_sequences(list(request.stop_sequences), deployment_stops),
+        }
+        if request.random is not None:
+            raw["random"] = request.random
+        return raw
+
+    def batch_key(self, raw_request: dict[str, Any]) -> Any:
+        r = raw_request
+        sampling = r["temperature"] > 0
+        # Sampled requests run alone: each gets its own seed, so results do not depend on batching.
+        return (
+            r["max_new_tokens"],
+            r["num_return_sequences"],
+            r["echo_prompt"],
+            tuple(r["stop_sequences"]),
+            r["top_p"],
+            r["temperature"],
+            id(r) if sampling else None,
+        )
+
+    def batch_sort_key(self, raw_request: dict[str, Any]) -> Any:
+        return len(raw_request["prompt"])
+
+    def compute(self, raw_request: dict[str, Any]) -> dict[str, Any]:
+        return self.compute_batch([raw_request])[0]
+
+    def compute_batch(self, raw_requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        import torch
+
+        from helm_lite.clients.hf_generation import generate_batch
+
+        with torch.inference_mode():
+            first = raw_requests[0]
+            seed = None
+            if first["temperature"] > 0:
+                digest = hashlib.sha256(repr(sorted(first.items())).encode()).digest()
+                seed = int.from_bytes(digest[:4], "little")
+            completions = generate_batch(
+                self.model,
+                self.tokenizer,
+                self.device,
+                [r["prompt"] for r in raw_requests],
+                max_new_tokens=first["max_new_tokens"],
+                num_return_sequences=first["num_return_sequences"],
+                temperature=first["temperature"],
+                top_p=first["top_p"],
+                stop_sequences=first["stop_sequences"],
+                echo_prompt=first["echo_prompt"],
+                seed=seed,
+            )
+        return [{"completions": c} for c in completions]

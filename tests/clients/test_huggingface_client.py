@@ -1,0 +1,154 @@
+"""The HuggingFace client on the real bundled SmolLM2: decoding, stops, echo, batching, chat formats."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+
+from helm_lite.common.cache import SqliteCache
+from helm_lite.common.request import Request
+
+torch = pytest.importorskip("torch")
+from helm_lite.clients.huggingface import HuggingFaceClient, pick_device, pick_dtype  # noqa: E402
+from helm_lite.registry.loader import load_registry  # noqa: E402
+
+DEPLOYMENT = "huggingface/smollm2-135m-instruct"
+MODEL = "huggingfacetb/smollm2-135m-instruct"
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory):
+    return load_registry(str(tmp_path_factory.mktemp("no_local"))).get_deployment(DEPLOYMENT)
+
+
+@pytest.fixture(scope="module")
+def client(smollm2_path, deployment) -> HuggingFaceClient:
+    return HuggingFaceClient("bundled/smollm2-135m-instruct", deployment=deployment, max_batch_size=8)
+
+
+def _req(prompt: str, **kw) -> Request:
+    kw.setdefault("temperature", 0.0)
+    return Request(model_deployment=DEPLOYMENT, model=MODEL, prompt=prompt, **kw)
+
+
+def test_device_and_dtype_defaults() -> None:
+    assert pick_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert pick_dtype("auto", "cpu") == torch.float32  # bfloat16 is ~4x slower on CPU
+    assert pick_dtype("bfloat16", "cpu") == torch.bfloat16
+    assert pick_dtype("torch.float16", "cpu") == torch.float16
+    with pytest.raises(ValueError):
+        pick_dtype("float99", "cpu")
+
+
+def test_greedy_answers_and_finish_reasons(client) -> None:
+    done = client.make_request(_req("What is the capital of France?", max_tokens=30)).completions[0]
+    assert "Paris" in done.text and done.finish_reason == {"reason": "endoftext"}
+    assert math.isclose(done.logprob, sum(t.logprob for t in done.tokens), abs_tol=1e-4)
+    assert all(t.logprob <= 0 for t in done.tokens)
+
+    cut = client.make_request(_req("Write a long story about a dragon.", max_tokens=5)).completions[0]
+    assert cut.finish_reason == {"reason": "length"} and len(cut.tokens) == 5
+
+    stopped = client.make_request(
+        _req("List three colors, one per line.", max_tokens=40, stop_sequences=["\n"])
+    )
+    c = stopped.completions[0]
+    assert c.finish_reason == {"reason": "stop"} and "\n" not in c.text and c.text
+    assert "".join(t.text for t in c.tokens) == c.text
+
+
+def test_batched_and_one_at_a_time_greedy_agree(client) -> None:
+    prompts = [
+        "2 + 2 =",
+        "Name a fruit.",
+        "What colour is the sky on a clear day? Answer in one word.",
+        "Translate 'cat' to French.",
+        "Please solve the following problem.\nRules: X + Y | Result: apple + pear\nTarget:",
+        "Complete: once upon a",
+    ]
+    requests = [_req(p, max_tokens=12) for p in prompts]
+    batched = client.make_requests(requests)
+    assert max(r.batch_size or 0 for r in batched) > 1
+    single = HuggingFaceClient(
+        "bundled/smollm2-135m-instruct", deployment=client.deployment, max_batch_size=1
+    )
+    one_by_one = [single.make_request(r) for r in requests]
+    assert [r.completions[0].text for r in batched] == [r.completions[0].text for r in one_by_one]
+    for a, b in zip(batched, one_by_one, strict=True):
+        assert math.isclose(a.completions[0].logprob, b.completions[0].logprob, abs_tol=1e-3)
+
+
+def test_seeded_sampling_is_reproducible(client) -> None:
+    request = _req("Tell me a story.", temperature=1.0, num_completions=3, max_tokens=12)
+    first = client.make_request(request).completions
+    again = HuggingFaceClient("bundled/smollm2-135m-instruct", deployment=client.deployment).make_request(
+        request
+    )
+    assert [c.text for c in first] == [c.text for c in again.completions]
+    assert len(first) == 3 and len({c.text for c in first}) > 1
+    other = client.make_request(replace(request, random="1")).completions
+    assert [c.text for c in other] != [c.text for c in first]
+
+
+def test_echo_returns_prompt_token_logprobs(client) -> None:
+    prompt = "The capital of France is Paris"
+    c = client.make_request(_req(prompt, max_tokens=0, echo_prompt=True)).completions[0]
+    assert c.text == prompt and "".join(t.text for t in c.tokens) == prompt
+    assert c.tokens[0].logprob == 0.0 and all(t.logprob < 0 for t in c.tokens[1:])
+    assert math.isclose(c.logprob, sum(t.logprob for t in c.tokens), abs_tol=1e-4)
+    # A likely continuation scores higher than an unlikely one.
+    unlikely = client.make_request(_req("The capital of France is Banana", max_tokens=0, echo_prompt=True))
+    assert c.tokens[-1].logprob > unlikely.completions[0].tokens[-1].logprob
+
+    both = client.make_request(_req("Count: 1, 2, 3,", max_tokens=4, echo_prompt=True)).completions[0]
+    assert both.text.startswith("Count: 1, 2, 3,") and len(both.text) > len("Count: 1, 2, 3,")
+
+
+def test_chat_template_enters_the_cache_key_but_not_for_scoring(client) -> None:
+    raw = client.raw_request(_req("Hi"))
+    assert raw["prompt"].startswith("<|im_start|>system") and raw["prompt"].endswith(
+        "<|im_start|>assistant\n"
+    )
+    assert client.raw_request(_req("Hi", echo_prompt=True, max_tokens=0))["prompt"] == "Hi"
+    assert raw["model"] == "bundled/smollm2-135m-instruct" and raw["temperature"] == 0.0
+
+
+def test_deployment_prompt_format_and_stops(client, deployment) -> None:
+    custom = replace(
+        deployment,
+        chat_template=None,
+        prompt_format={"user": "USER: {instruction}\n", "trailing_assistant": "ASSISTANT:"},
+        stop_sequences=["USER:"],
+    )
+    c = HuggingFaceClient("bundled/smollm2-135m-instruct", deployment=custom)
+    raw = c.raw_request(_req("Hello", stop_sequences=["\n"]))
+    assert raw["prompt"] == "USER: Hello\nASSISTANT:"
+    assert raw["stop_sequences"] == ["\n", "USER:"]
+    plain = HuggingFaceClient(
+        "bundled/smollm2-135m-instruct",
+        deployment=replace(deployment, chat_template=None),
+        apply_chat_template=False,
+    )
+    assert plain.raw_request(_req("Hello"))["prompt"] == "Hello"
+
+
+def test_results_are_cached(client, tmp_path) -> None:
+    cached = HuggingFaceClient(
+        "bundled/smollm2-135m-instruct",
+        deployment=client.deployment,
+        cache=SqliteCache(str(tmp_path / "hf.sqlite")),
+    )
+    first = cached.make_request(_req("Say hello.", max_tokens=5))
+    second = cached.make_request(_req("Say hello.", max_tokens=5))
+    assert not first.cached and second.cached and first.completions == second.completions
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_matches_cpu_greedy(client) -> None:
+    gpu = HuggingFaceClient(
+        "bundled/smollm2-135m-instruct", deployment=client.deployment, device="cuda", dtype="float32"
+    )
+    request = _req("What is the capital of France?", max_tokens=10)
+    assert gpu.make_request(request).completions[0].text == client.make_request(request).completions[0].text
