@@ -16,6 +16,7 @@ import numpy as np
 from helm_lite import __version__
 from helm_lite.adaptation.registry import make_adapter
 from helm_lite.adaptation.request_state import RequestState, ScenarioState
+from helm_lite.common.data import DataSource
 from helm_lite.common.errors import RunFailedError, UserError
 from helm_lite.common.json_io import to_jsonable, write_json_atomic
 from helm_lite.common.object_spec import ObjectSpec, create_object
@@ -48,6 +49,7 @@ class RunnerConfig:
     dry_run: bool = False
     exit_on_error: bool = False
     show_progress: bool = True
+    data_mirror: str | None = None
 
 
 def downsample(
@@ -88,7 +90,8 @@ class Runner:
 
     def prepare(self, run_spec: RunSpec) -> Scenario:
         """Build the scenario, adapter and metrics once, so bad arguments fail before any run starts."""
-        scenario: Scenario = create_object(run_spec.scenario_spec)
+        data_source = DataSource.from_settings(self.config.output_path, self.config.data_mirror)
+        scenario: Scenario = create_object(run_spec.scenario_spec, data_source=data_source)
         for spec in self._metric_specs(run_spec):
             create_object(spec)
         self.services.registry.get_deployment(run_spec.adapter_spec.model_deployment)

@@ -130,6 +130,7 @@ def _run(args: argparse.Namespace) -> int:
         dry_run=args.dry_run,
         exit_on_error=args.exit_on_error,
         show_progress=not args.no_progress,
+        data_mirror=args.data_mirror,
     )
     try:
         failed = Runner(config, Services(registry, caches)).run_all(run_specs)

@@ -15,6 +15,16 @@ RunSpecFunction = Callable[..., RunSpec]
 RUN_SPEC_MODULES = [
     "helm_lite.run_specs.synthetic",
     "helm_lite.run_specs.user_data",
+    # HELM Lite
+    "helm_lite.run_specs.mmlu",
+    "helm_lite.run_specs.gsm",
+    "helm_lite.run_specs.math",
+    "helm_lite.run_specs.legalbench",
+    "helm_lite.run_specs.narrative_qa",
+    "helm_lite.run_specs.natural_qa",
+    "helm_lite.run_specs.commonsense",
+    "helm_lite.run_specs.med_qa",
+    "helm_lite.run_specs.wmt_14",
     "helm_lite.run_specs.language_modeling",
 ]
 

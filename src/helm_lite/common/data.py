@@ -1,0 +1,169 @@
+"""Scenario data: a local data mirror first, then what an earlier run left, then the network.
+
+Files live under ``<output>/scenarios/<relative path>`` exactly where HELM's downloaders put them, and a
+mirror (``--data-mirror DIR`` or ``HELM_LITE_DATA_MIRROR``) is laid out the same way, so a folder HELM
+filled can serve as a mirror. Every file is checked (SHA-256, minimum size and/or a parse check)
+before use; a bad cached file is deleted and fetched again, and a download is written to a temporary
+file and renamed only once it passes, so nothing half-written is ever used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tarfile
+import tempfile
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from helm_lite.common.errors import UserError
+
+logger = logging.getLogger(__name__)
+
+MIRROR_ENV = "HELM_LITE_DATA_MIRROR"
+OFFLINE_ENV = "HELM_LITE_OFFLINE"
+
+Check = Callable[[Path], None]  # raises (any exception) when the file is unusable
+
+
+@dataclass(frozen=True)
+class Archive:
+    """A download that must be unpacked: `url`, `kind` ("tar", "zip", "gz"), where to unpack it
+    (relative to the scenarios root) and an optional top folder in the archive to rename."""
+
+    url: str
+    kind: str
+    unpack_to: str
+    rename_top: str | None = None
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where a run's scenario data comes from. Injected into scenarios that ask for `data_source`."""
+
+    scenarios_root: str = "benchmark_output/scenarios"
+    mirror: str | None = None
+
+    @staticmethod
+    def from_settings(output_path: str, mirror: str | None) -> DataSource:
+        mirror = mirror or os.environ.get(MIRROR_ENV) or None
+        return DataSource(os.path.join(output_path, "scenarios"), mirror)
+
+    def file(
+        self,
+        relative: str,
+        *,
+        url: str | None = None,
+        archive: Archive | None = None,
+        sha256: str | None = None,
+        min_size: int = 1,
+        check: Check | None = None,
+    ) -> Path:
+        """A verified local path for `relative` (e.g. ``gsm/gsm_data_test``), fetching it if needed."""
+
+        def good(path: Path) -> bool:
+            return _verify(path, sha256, min_size, check) is None
+
+        if self.mirror:
+            mirrored = Path(self.mirror) / relative
+            if mirrored.exists():
+                problem = _verify(mirrored, sha256, min_size, check)
+                if problem is None:
+                    return mirrored
+                logger.warning("Ignoring %s from the data mirror: %s", mirrored, problem)
+        target = Path(self.scenarios_root) / relative
+        if target.exists():
+            if good(target):
+                return target
+            logger.warning("Deleting damaged %s and fetching it again", target)
+            target.unlink()
+        if url is None and archive is None:
+            raise UserError(self._missing(relative, None))
+        source = archive.url if archive is not None else url
+        if os.environ.get(OFFLINE_ENV):
+            raise UserError(self._missing(relative, source))
+        try:
+            if archive is not None:
+                self._fetch_archive(archive)
+            else:
+                assert url is not None
+                _download(url, target)
+        except OSError as e:
+            raise UserError(f"{self._missing(relative, source)} ({e})") from e
+        problem = _verify(target, sha256, min_size, check) if target.exists() else "not in the download"
+        if problem is not None:
+            if target.exists():
+                target.unlink()
+            raise UserError(f"{relative}: downloaded file is unusable: {problem}")
+        return target
+
+    def _missing(self, relative: str, source: str | None) -> str:
+        where = [str(Path(self.scenarios_root) / relative)]
+        if self.mirror:
+            where.append(str(Path(self.mirror) / relative))
+        text = f"scenario data {relative} is missing (looked in {' and '.join(where)})"
+        if source:
+            text += f"; it comes from {source} — fetch it with network access or put it in a data mirror"
+        else:
+            text += "; put it in a data mirror (--data-mirror or HELM_LITE_DATA_MIRROR)"
+        return text
+
+    def _fetch_archive(self, archive: Archive) -> None:
+        dest = Path(self.scenarios_root) / archive.unpack_to
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".download-") as tmp:
+            file = Path(tmp) / "archive"
+            _download(archive.url, file)
+            unpacked = Path(tmp) / "unpacked"
+            if archive.kind == "tar":
+                with tarfile.open(file) as tf:
+                    tf.extractall(unpacked, filter="data")
+            elif archive.kind == "zip":
+                with zipfile.ZipFile(file) as zf:
+                    zf.extractall(unpacked)
+            else:
+                raise ValueError(f"unknown archive kind {archive.kind!r}")
+            source = unpacked / archive.rename_top if archive.rename_top else unpacked
+            if dest.exists():
+                shutil.rmtree(dest)
+            os.replace(source, dest)
+
+
+def _verify(path: Path, sha256: str | None, min_size: int, check: Check | None) -> str | None:
+    """None when the file is usable, else what is wrong with it."""
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        return str(e)
+    if size < min_size:
+        return f"only {size} bytes"
+    if sha256 is not None:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != sha256:
+            return f"SHA-256 {digest[:12]}… does not match {sha256[:12]}…"
+    if check is not None:
+        try:
+            check(path)
+        except Exception as e:  # any parse failure means the file cannot be used
+            return f"does not parse ({type(e).__name__}: {e})"
+    return None
+
+
+def _download(url: str, target: Path) -> None:
+    """Download to a temporary file beside `target`, then rename: never a half-written file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.part-")
+    logger.info("Downloading %s", url)
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310
+            shutil.copyfileobj(response, out)
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,1 @@
+"""Run spec for HELM Lite's commonsense (to be written)."""

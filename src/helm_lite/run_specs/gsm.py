@@ -1,0 +1,1 @@
+"""Run spec for HELM Lite's gsm (to be written)."""

@@ -1,0 +1,1 @@
+"""Run spec for HELM Lite's legalbench (to be written)."""

@@ -1,0 +1,1 @@
+"""Run spec for HELM Lite's math (to be written)."""

@@ -1,0 +1,1 @@
+"""Run spec for HELM Lite's med_qa (to be written)."""

@@ -1,0 +1,1 @@
+"""Run spec for HELM Lite's narrative_qa (to be written)."""

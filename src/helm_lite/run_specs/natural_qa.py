@@ -1,0 +1,1 @@
+"""Run spec for HELM Lite's natural_qa (to be written)."""

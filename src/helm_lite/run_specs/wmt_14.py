@@ -1,0 +1,1 @@
+"""Run spec for HELM Lite's wmt_14 (to be written)."""

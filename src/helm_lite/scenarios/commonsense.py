@@ -1,0 +1,1 @@
+"""Scenario for HELM Lite's commonsense (to be written)."""

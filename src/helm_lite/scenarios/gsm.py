@@ -1,0 +1,1 @@
+"""Scenario for HELM Lite's gsm (to be written)."""

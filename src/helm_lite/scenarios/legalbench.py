@@ -1,0 +1,1 @@
+"""Scenario for HELM Lite's legalbench (to be written)."""

@@ -1,0 +1,1 @@
+"""Scenario for HELM Lite's math (to be written)."""

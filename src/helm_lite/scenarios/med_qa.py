@@ -1,0 +1,1 @@
+"""Scenario for HELM Lite's med_qa (to be written)."""

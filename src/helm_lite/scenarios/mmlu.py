@@ -1,0 +1,1 @@
+"""Scenario for HELM Lite's mmlu (to be written)."""

@@ -1,0 +1,1 @@
+"""Scenario for HELM Lite's narrative_qa (to be written)."""

@@ -1,0 +1,1 @@
+"""Scenario for HELM Lite's natural_qa (to be written)."""

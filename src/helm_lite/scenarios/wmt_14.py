@@ -1,0 +1,1 @@
+"""Scenario for HELM Lite's wmt_14 (to be written)."""
