@@ -8,6 +8,7 @@ import sys
 
 from helm_lite.cli.common import (
     ArgumentParser,
+    existing_dir,
     fail,
     path_component,
     positive_int,
@@ -58,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-o", "--output-path", default="benchmark_output", help="root output directory")
     p.add_argument("--local-path", default="prod_env", help="your registries, credentials and request cache")
+    p.add_argument(
+        "--data-mirror",
+        type=existing_dir,
+        default=None,
+        metavar="DIR",
+        help="scenario data laid out like <output-path>/scenarios, used before any download "
+        "(default: $HELM_LITE_DATA_MIRROR)",
+    )
     p.add_argument(
         "-n", "--num-threads", type=positive_int, default=4, help="parallel requests for remote APIs"
     )

@@ -39,9 +39,15 @@ HELM_CLASS_ALIASES: dict[str, str] = {
     "helm.benchmark.scenarios.mmlu_scenario.MMLUScenario": "helm_lite.scenarios.mmlu.MMLUScenario",
     "helm.benchmark.scenarios.gsm_scenario.GSM8KScenario": "helm_lite.scenarios.gsm.GSM8KScenario",
     "helm.benchmark.scenarios.math_scenario.MATHScenario": "helm_lite.scenarios.math.MATHScenario",
-    "helm.benchmark.scenarios.legalbench_scenario.LegalBenchScenario": "helm_lite.scenarios.legalbench.LegalBenchScenario",
-    "helm.benchmark.scenarios.narrativeqa_scenario.NarrativeQAScenario": "helm_lite.scenarios.narrative_qa.NarrativeQAScenario",
-    "helm.benchmark.scenarios.natural_qa_scenario.NaturalQAScenario": "helm_lite.scenarios.natural_qa.NaturalQAScenario",
+    "helm.benchmark.scenarios.legalbench_scenario.LegalBenchScenario": (
+        "helm_lite.scenarios.legalbench.LegalBenchScenario"
+    ),
+    "helm.benchmark.scenarios.narrativeqa_scenario.NarrativeQAScenario": (
+        "helm_lite.scenarios.narrative_qa.NarrativeQAScenario"
+    ),
+    "helm.benchmark.scenarios.natural_qa_scenario.NaturalQAScenario": (
+        "helm_lite.scenarios.natural_qa.NaturalQAScenario"
+    ),
     "helm.benchmark.scenarios.commonsense_scenario.OpenBookQA": "helm_lite.scenarios.commonsense.OpenBookQA",
     "helm.benchmark.scenarios.med_qa_scenario.MedQAScenario": "helm_lite.scenarios.med_qa.MedQAScenario",
     "helm.benchmark.scenarios.wmt_14_scenario.WMT14Scenario": "helm_lite.scenarios.wmt_14.WMT14Scenario",
