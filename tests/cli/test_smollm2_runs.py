@@ -56,9 +56,15 @@ def test_quickstart_conf_on_the_bundled_model(helm_run, tmp_path: Path, smollm2_
     assert result.returncode == 0, result.stderr
     runs = tmp_path / "benchmark_output/runs/q"
     names = sorted(p.name for p in runs.iterdir())
-    assert len(names) == 8, names
+    assert len(names) == 9, names
 
     separate = _stats(next(runs.glob("user_data*method=multiple_choice_separate_original*")))
     assert 0 <= separate["exact_match"] <= 1 and separate["num_instances"] == 3
+    calibrated_dir = next(runs.glob("user_data*method=multiple_choice_separate_calibrated*"))
+    calibrated = _stats(calibrated_dir)
+    assert 0 <= calibrated["exact_match"] <= 1
+    states = json.loads((calibrated_dir / "scenario_state.json").read_text())["request_states"]
+    assert {s["request_mode"] for s in states} == {"original", "calibration"}
+    assert all(s["result"]["completions"][0]["tokens"][-1]["logprob"] < 0 for s in states)
     text = _stats(next(runs.glob("user_text*")))
     assert 1 < text["perplexity"] < 10_000 and text["bits_per_byte"] > 0 and math.isfinite(text["logprob"])
