@@ -22,6 +22,7 @@ from helm_lite.common.json_io import to_jsonable, write_json_atomic
 from helm_lite.common.object_spec import ObjectSpec, create_object
 from helm_lite.metrics.base import MetricService
 from helm_lite.metrics.stat_output import remove_nan_per_instance_stats, remove_nan_stats
+from helm_lite.metrics.thinking import thinking_markers
 from helm_lite.run_specs.run_spec import RunSpec
 from helm_lite.scenarios.base import EVAL_SPLITS, TRAIN_SPLIT, Instance, Scenario, with_ids
 from helm_lite.services import Services
@@ -94,7 +95,8 @@ class Runner:
         scenario: Scenario = create_object(run_spec.scenario_spec, data_source=data_source)
         for spec in self._metric_specs(run_spec):
             create_object(spec)
-        self.services.registry.get_deployment(run_spec.adapter_spec.model_deployment)
+        deployment = self.services.registry.get_deployment(run_spec.adapter_spec.model_deployment)
+        thinking_markers(deployment.thinking)  # a bad `thinking:` setting stops before any run
         return scenario
 
     def run_all(self, run_specs: list[RunSpec]) -> list[str]:
@@ -146,7 +148,12 @@ class Runner:
             states = self._execute(run_spec.name, deployment_name, states)
         scenario_state = ScenarioState(adapter_spec=adapter_spec, request_states=states)
 
-        metric_service = MetricService(count_tokens=window.get_num_tokens, deployment_name=deployment_name)
+        deployment = self.services.registry.get_deployment(deployment_name)
+        metric_service = MetricService(
+            count_tokens=window.get_num_tokens,
+            deployment_name=deployment_name,
+            thinking=thinking_markers(deployment.thinking),
+        )
         stats: list[Any] = []
         per_instance: list[Any] = []
         seen: set[Any] = set()

@@ -36,10 +36,12 @@ _StateKey = tuple[int, int]  # (train_trial_index, id(instance))
 
 @dataclass(frozen=True)
 class MetricService:
-    """What metrics need from outside: the deployment's window-service token count."""
+    """What metrics need from outside: the deployment's window-service token count and, for
+    reasoning models, the (start, end) markers of the thinking section to strip before scoring."""
 
     count_tokens: Callable[[str], int]
     deployment_name: str = ""
+    thinking: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

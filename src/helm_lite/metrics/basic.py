@@ -35,6 +35,7 @@ from helm_lite.metrics.base import (
 )
 from helm_lite.metrics.scoring import Scorer, get_scorer
 from helm_lite.metrics.statistic import MetricName, Stat, merge_stat
+from helm_lite.metrics.thinking import strip_thinking
 from helm_lite.scenarios.base import Instance
 
 logger = logging.getLogger(__name__)
@@ -163,14 +164,25 @@ def score_plan(names: list[str], num_outputs: int) -> ScorePlan:
     ]
 
 
-def reference_stats(plan: ScorePlan, adapter_spec: AdapterSpec, request_state: RequestState) -> list[Stat]:
-    """`max_prob` and, per score, max over gold references of score(gold, best prediction) (+ `@k`)."""
+def reference_stats(
+    plan: ScorePlan,
+    adapter_spec: AdapterSpec,
+    request_state: RequestState,
+    thinking: tuple[str, str] | None = None,
+) -> list[Stat]:
+    """`max_prob` and, per score, max over gold references of score(gold, best prediction) (+ `@k`).
+
+    With `thinking` markers, each prediction is the answer after the model's thinking section.
+    """
     golds = [r.output.text for r in request_state.instance.references if r.is_correct]
     if not golds:
         raise ValueError(f"instance {request_state.instance.id} has references but no correct one")
 
     completions = sorted(_completions(request_state), key=lambda c: -c.logprob)  # stable, as HELM
-    texts = [c.text.strip() for c in completions]
+    if thinking is not None:
+        texts = [strip_thinking(c.text, *thinking)[0].strip() for c in completions]
+    else:
+        texts = [c.text.strip() for c in completions]
     preds: list[str | None]
     if request_state.output_mapping is not None:
         pattern = adapter_spec.output_mapping_pattern
@@ -375,7 +387,7 @@ class BasicGenerationMetric(Metric):
             plan = self._plans.get(k)
             if plan is None:
                 plan = self._plans[k] = score_plan(self.names, k)
-            stats.extend(reference_stats(plan, adapter_spec, request_state))
+            stats.extend(reference_stats(plan, adapter_spec, request_state, metric_service.thinking))
         stats.extend(language_modeling_stats(request_state))
         return stats
 

@@ -3,6 +3,9 @@
 Each returns what HELM's function returns, type included (int 0/1 for the exact-match family, so
 per-instance sums stay ints in `per_instance_stats.json`). A `pred` of `None` (an MC-joint answer
 letter with no mapping) scores 0 everywhere. To plug in a new score, add it to `SCORERS`.
+
+MATH equivalence lives in `math_equiv`, ROUGE/BLEU in `text_overlap` (their libraries, from the
+`lite` extra, are imported on first use only).
 """
 
 from __future__ import annotations
@@ -10,6 +13,9 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable
+
+from helm_lite.metrics.math_equiv import math_equiv, math_equiv_chain_of_thought
+from helm_lite.metrics.text_overlap import bleu_1, bleu_4, rouge_l
 
 Scorer = Callable[[str, "str | None"], float]
 
@@ -103,6 +109,11 @@ SCORERS: dict[str, Scorer] = {
     "f1_score": f1_score,
     "exact_match_indicator": exact_match_indicator,
     "final_number_exact_match": final_number_exact_match,
+    "rouge_l": rouge_l,
+    "bleu_1": bleu_1,
+    "bleu_4": bleu_4,
+    "math_equiv": math_equiv,
+    "math_equiv_chain_of_thought": math_equiv_chain_of_thought,
 }
 
 

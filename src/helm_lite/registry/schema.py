@@ -80,6 +80,10 @@ class ModelDeployment:
     prompt_format: dict[str, Any] | None = None  # Aviary/RayLLM-style chat prompt format
     chat_template: str | None = None  # chat template; interpreted by the chat formatting stage
     stop_sequences: list[str] = field(default_factory=list)  # merged with each request's stops
+    # Reasoning models: markers of the thinking section, e.g. {start: "<think>", end: "</think>"}
+    # (either key may be omitted; those are the defaults). Only the text after `end` is scored, and
+    # an unfinished section (no `end`) scores as an empty answer; see helm_lite.metrics.thinking.
+    thinking: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.model_name is None:

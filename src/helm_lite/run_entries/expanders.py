@@ -114,6 +114,96 @@ def expand_temperature(spec: RunSpec, value: Any, registry: Registry) -> list[Ru
         raise UserError(f"temperature={value}: expected a number") from None
 
 
+# §6.5: HELM Lite's instruction expanders (neither changes the run name).
+_FOLLOW_FORMAT_PREFIX = (
+    "Here are some input-output examples. Read the examples carefully to figure out the mapping. "
+    "The output of the last example is not given, and your job is to figure out what it is."
+)
+_FOLLOW_FORMAT_SUFFIX = (
+    "Please provide the output to this last example. It is critical to follow the format of the "
+    "preceding outputs!"
+)
+
+
+def expand_follow_format_instructions(spec: RunSpec, value: Any, registry: Registry) -> list[RunSpec]:
+    """Frame the prompt for instruction-following models (`instruct`) or every model (`all`)."""
+    from helm_lite.registry.schema import INSTRUCTION_FOLLOWING_MODEL_TAG
+
+    if value not in ("all", "instruct"):
+        raise UserError(
+            "Value of add_follow_the_format_instructions run expander must be 'all' or 'instruct'"
+        )
+    a = spec.adapter_spec
+    if a.method != "generation":
+        raise UserError(
+            "follow_format_instructions run expander only supports the generation adaptation method"
+        )
+    if value == "instruct":
+        metadata = registry.get_model(a.model)
+        if metadata is None:
+            raise UserError(f"follow_format_instructions=instruct: no model metadata for {a.model!r}")
+        if INSTRUCTION_FOLLOWING_MODEL_TAG not in metadata.tags:
+            return [spec]
+    suffix = f"\n\n{_FOLLOW_FORMAT_SUFFIX}\n{a.output_prefix.strip()}"
+    return [_adapter(spec, spec.name, global_prefix=_FOLLOW_FORMAT_PREFIX + "\n\n", global_suffix=suffix)]
+
+
+_SINGLE_LETTER = "Answer with only a single letter."
+_MC_OUTPUT_FORMATS = {
+    "mmlu_only_last_question": "Answer only the last question with only a single letter.",
+    "mcqa_only_last_question": "Answer only the last question with only a single letter.",
+    "mcqa_no_period": "Answer with only a single letter. Do not include a period in your answer.",
+}
+_GENERATION_OUTPUT_FORMATS = {
+    "narrative_qa": "Answer with one word, a few-word phrase, or a short sentence. "
+    "Avoid extra, unnecessary information in the answer.",
+    "natural_qa": "Answer with a short answer or a boolean 'yes' or 'no' answer.",
+    "natural_qa_short_answer": "Answer with a short answer.",
+    "legalbench_abercrombie": "Answer with only 'generic', 'descriptive', 'suggestive', 'arbitrary' "
+    "or 'fanciful'.",
+    "legalbench_function_of_decision_section": "Answer with only 'Facts', 'Procedural History', 'Issue', "
+    "'Rule', 'Analysis', 'Conclusion' or 'Decree'.",
+    "legalbench_yes_or_no": "Answer with only 'Yes' or 'No'.",
+    "wmt_14": "Answer with the English translation.",
+    "wmt_14_only_last_sentence": "Answer with only the English translation for the last sentence.",
+    "math": "Wrap the final answer with the \\boxed{} command.",
+    "numeric_nlg": "Answer with only description of the last table as a single paragraph on a single line.",
+    "tab_fact": "Answer with only the classification of the last statement, either 'refuted' or 'entailed'.",
+    "wikitq": "Answer only the last question with a short answer. "
+    "Avoid extra, unnecessary information in the answer.",
+}
+
+
+def expand_output_format_instructions(spec: RunSpec, value: Any, registry: Registry) -> list[RunSpec]:
+    """Tell chat models the expected answer format; `_suffix` / `_no_prefix` tags as in HELM."""
+    scenario = str(value)
+    in_suffix = scenario.endswith("_suffix")
+    scenario = scenario.removesuffix("_suffix")
+    no_prefix = scenario.endswith("_no_prefix")
+    scenario = scenario.removesuffix("_no_prefix")
+    a = spec.adapter_spec
+    if scenario == "arabic_mcqa":
+        raise UserError(f"output_format_instructions={value}: not supported by helm_lite")
+    if a.method == "multiple_choice_joint":
+        text = _MC_OUTPUT_FORMATS.get(scenario, _SINGLE_LETTER)
+    elif a.method == "generation":
+        noun = a.output_prefix.split(":")[0]
+        if scenario == "legalbench":
+            text = f"Answer with the {noun.lower()}." if noun != "Answer" else "Answer yes or no."
+        elif scenario in _GENERATION_OUTPUT_FORMATS:
+            text = _GENERATION_OUTPUT_FORMATS[scenario]
+        else:
+            raise UserError(f"Unknown scenario {scenario}")
+    else:
+        raise UserError(f"output_format_instructions={value}: not supported for method {a.method}")
+    if no_prefix:
+        text += f" Do not include '{a.output_prefix.strip()}' in your answer."
+    if in_suffix:
+        return [_adapter(spec, spec.name, global_suffix=f"{a.global_suffix}\n\n{text}")]
+    instructions = f"{text}\n\n{a.instructions}" if a.instructions else f"{text}\n"
+    return [_adapter(spec, spec.name, instructions=instructions)]
+
+
 EXPANDERS: dict[str, Expander] = {
     "model": expand_model,
     "model_deployment": expand_model_deployment,
@@ -131,4 +221,6 @@ EXPANDERS: dict[str, Expander] = {
     "global_prefix": expand_global_prefix,
     "instructions": expand_instructions,
     "temperature": expand_temperature,
+    "follow_format_instructions": expand_follow_format_instructions,
+    "output_format_instructions": expand_output_format_instructions,
 }
