@@ -192,3 +192,20 @@ def test_from_settings_reads_the_mirror_from_the_environment(
     monkeypatch.setenv("HELM_LITE_DATA_MIRROR", str(tmp_path / "m"))
     assert DataSource.from_settings("out", None) == DataSource("out/scenarios", str(tmp_path / "m"))
     assert DataSource.from_settings("out", "flag").mirror == "flag"  # the flag wins
+
+
+def test_a_download_that_is_not_an_archive_is_a_clear_error(tmp_path) -> None:
+    from helm_lite.common.data import Archive, DataSource
+    from helm_lite.common.errors import UserError
+
+    page = tmp_path / "page.html"
+    page.write_text("<html>quota exceeded</html>")
+    source = DataSource(str(tmp_path / "scenarios"))
+    archive = Archive(url=page.as_uri(), kind="zip", unpack_to="x/data")
+    try:
+        source.file("x/data/rows.jsonl", archive=archive)
+    except UserError as e:
+        assert "BadZipFile" in str(e) and page.as_uri() in str(e)
+    else:
+        raise AssertionError("expected a UserError")
+    assert not (tmp_path / "scenarios" / "x" / "data").exists()

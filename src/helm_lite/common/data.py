@@ -93,8 +93,9 @@ class DataSource:
             else:
                 assert url is not None
                 _download(url, target)
-        except OSError as e:
-            raise UserError(f"{self._missing(relative, source)} ({e})") from e
+        except (OSError, tarfile.TarError, zipfile.BadZipFile) as e:
+            # A server answering with an HTML page instead of the archive lands here too.
+            raise UserError(f"{self._missing(relative, source)} ({type(e).__name__}: {e})") from e
         problem = _verify(target, sha256, min_size, check) if target.exists() else "not in the download"
         if problem is not None:
             if target.exists():
