@@ -93,9 +93,15 @@ class DataSource:
             else:
                 assert url is not None
                 _download(url, target)
-        except (OSError, tarfile.TarError, zipfile.BadZipFile) as e:
-            # A server answering with an HTML page instead of the archive lands here too.
-            raise UserError(f"{self._missing(relative, source)} ({type(e).__name__}: {e})") from e
+        except (tarfile.TarError, zipfile.BadZipFile) as e:
+            # e.g. a file host answering with an HTML page instead of the archive
+            kind = archive.kind if archive is not None else "archive"
+            raise UserError(
+                f"{relative}: the download from {source} is not a {kind} archive ({e}); fetch it by hand "
+                "(e.g. in a browser) and put the files in a data mirror"
+            ) from e
+        except OSError as e:
+            raise UserError(f"{self._missing(relative, source)} ({e})") from e
         problem = _verify(target, sha256, min_size, check) if target.exists() else "not in the download"
         if problem is not None:
             if target.exists():

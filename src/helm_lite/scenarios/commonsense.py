@@ -9,7 +9,6 @@ Data: AI2's OpenBookQA-V1-Sep2018 zip, unpacked where HELM unpacks it
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -51,10 +50,7 @@ class OpenBookQA(Scenario):
         source = self.data_source or DataSource(scenarios_root=str(Path(output_path).parent))
         instances: list[Instance] = []
         for split, relative in SPLIT_FILES:
-            try:
-                path = source.file(relative, archive=ARCHIVE, check=_check)
-            except zipfile.BadZipFile as e:
-                raise UserError(f"{URL}: the download is not a zip archive ({e})") from e
+            path = source.file(relative, archive=ARCHIVE, check=_check)
             with open(path, encoding="utf-8") as f:
                 for n, line in enumerate(f, start=1):
                     if line.strip():

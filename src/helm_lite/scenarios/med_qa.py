@@ -9,7 +9,6 @@ whitespace), which HELM strips.
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -54,14 +53,7 @@ class MedQAScenario(Scenario):
         source = self.data_source or DataSource(scenarios_root=str(Path(output_path).parent))
         instances: list[Instance] = []
         for split, relative in SPLIT_FILES:
-            try:
-                path = source.file(relative, archive=ARCHIVE, check=_check)
-            except zipfile.BadZipFile as e:
-                # Google Drive sometimes answers with an HTML page instead of the file.
-                raise UserError(
-                    f"{URL}: the download is not a zip archive ({e}); fetch it in a browser and put "
-                    f"{QUESTIONS_DIR}/ in a data mirror"
-                ) from e
+            path = source.file(relative, archive=ARCHIVE, check=_check)
             with open(path, encoding="utf-8") as f:
                 for n, line in enumerate(f, start=1):
                     if line.strip():

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import random
-import zipfile
 from pathlib import Path
 
 from helm_lite.common.data import Archive, Check, DataSource
@@ -54,13 +53,8 @@ class NarrativeQAScenario(Scenario):
 
     def get_instances(self, output_path: str) -> list[Instance]:
         source = self.data_source or DataSource(scenarios_root=str(Path(output_path).parent))
-        try:
-            summaries_path = source.file(SUMMARIES_FILE, archive=ARCHIVE, check=csv_check(SUMMARY_COLUMNS))
-            qaps_path = source.file(QAPS_FILE, archive=ARCHIVE, check=csv_check(QAPS_COLUMNS))
-        except zipfile.BadZipFile as e:
-            raise UserError(
-                f"{URL}: the download is not a zip archive ({e}); put the files in a data mirror"
-            ) from e
+        summaries_path = source.file(SUMMARIES_FILE, archive=ARCHIVE, check=csv_check(SUMMARY_COLUMNS))
+        qaps_path = source.file(QAPS_FILE, archive=ARCHIVE, check=csv_check(QAPS_COLUMNS))
         summaries = read_rows(summaries_path)
         qaps = read_rows(qaps_path)
         rng = random.Random(SEED)
