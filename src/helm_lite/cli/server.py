@@ -1,0 +1,104 @@
+"""`helm-server`: browse a suite's results (leaderboard, runs, instances, plots) in a local web page."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from helm_lite.cli.common import ArgumentParser, fail, path_component, setup_logging
+
+PROG = "helm-server"
+logger = logging.getLogger("helm_lite")
+
+
+def port_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number (0-65535), got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number (0-65535), got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = ArgumentParser(prog=PROG, description="Serve a read-only web view of helm-run results.")
+    p.add_argument(
+        "--suite",
+        "--suites",
+        dest="suites",
+        nargs="+",
+        type=path_component,
+        default=None,
+        metavar="SUITE",
+        help="suite(s) to serve, folders of <output-path>/runs/ (default: the most recently modified one)",
+    )
+    p.add_argument("-o", "--output-path", default="benchmark_output", help="root output directory")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 exposes the results)",
+    )
+    p.add_argument("-p", "--port", type=port_number, default=8000, help="port (0 picks a free one)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    return p
+
+
+def pick_suites(output_path: str, requested: list[str] | None) -> list[str]:
+    """The requested suites (each must exist), or the most recently modified suite folder."""
+    runs_dir = os.path.join(output_path, "runs")
+    try:
+        found = sorted(n for n in os.listdir(runs_dir) if os.path.isdir(os.path.join(runs_dir, n)))
+    except OSError:
+        found = []
+    if requested is None:
+        if not found:
+            fail(PROG, f"No suites found in {runs_dir} (run helm-run first, or pass --output-path)")
+        return [max(found, key=lambda n: os.path.getmtime(os.path.join(runs_dir, n)))]
+    for suite in requested:
+        if suite not in found:
+            available = ", ".join(found) if found else "none"
+            fail(PROG, f"no suite {suite!r} in {runs_dir} (available: {available})")
+    return list(dict.fromkeys(requested))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.verbose)
+    if not os.path.isdir(args.output_path):
+        fail(PROG, f"--output-path: no such directory: {args.output_path!r}")
+    suites = pick_suites(args.output_path, args.suites)
+
+    from helm_lite.server.app import create_server, is_loopback
+    from helm_lite.server.store import ServeError
+
+    try:
+        server = create_server(args.output_path, suites, host=args.host, port=args.port)
+    except ServeError:  # a suite folder that is a symlink leading out of <output-path>/runs
+        runs_dir = os.path.join(args.output_path, "runs")
+        fail(PROG, f"--suite: refused: a suite folder leads outside {runs_dir} (a symlink?)")
+    except OSError as e:
+        fail(PROG, f"cannot listen on {args.host}:{args.port}: {e.strerror or e}")
+    if not is_loopback(args.host):
+        print(
+            f"{PROG}: warning: listening on {args.host}: anyone who can reach this machine can read "
+            "the results",
+            file=sys.stderr,
+        )
+    label = ", ".join(repr(s) for s in suites)
+    word = "suite" if len(suites) == 1 else "suites"
+    print(f"Serving {word} {label} from {os.path.join(args.output_path, 'runs')}")
+    print(f"Go to {server.url}/ to view the results (Ctrl-C stops the server).", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
