@@ -1,0 +1,94 @@
+"""`helm-summarize`: turn a suite's runs into HELM's summary files, a leaderboard and plots."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from helm_lite.cli.common import ArgumentParser, fail, path_component, positive_int, setup_logging
+
+PROG = "helm-summarize"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from helm_lite.presentation.schema import DEFAULT_SCHEMA_PATH
+
+    p = ArgumentParser(
+        prog=PROG,
+        description="Summarize a suite's runs: HELM's group tables, a leaderboard (mean win rate) and plots.",
+    )
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--suite", type=path_component, default=None, help="suite to summarize (default: default)"
+    )
+    which.add_argument(
+        "--suites",
+        type=path_component,
+        nargs="+",
+        default=None,
+        metavar="SUITE",
+        help="several suites, each summarized into its own folder (or together with --release)",
+    )
+    p.add_argument(
+        "--release",
+        type=path_component,
+        default=None,
+        help="summarize --suites together into <output-path>/releases/RELEASE/",
+    )
+    p.add_argument("-o", "--output-path", default="benchmark_output", help="root output directory")
+    p.add_argument(
+        "--schema-path",
+        default=DEFAULT_SCHEMA_PATH,
+        metavar="PATH",
+        help="presentation schema YAML (default: the packaged schema_lite.yaml)",
+    )
+    p.add_argument("--local-path", default="prod_env", help="your registries (model display names)")
+    p.add_argument(
+        "--skip-completed-run-display-json",
+        action="store_true",
+        help="keep existing per-run display files instead of rewriting them",
+    )
+    p.add_argument("--no-display-files", action="store_true", help="do not write per-run display files")
+    p.add_argument("--no-plots", action="store_true", help="do not draw PNG plots")
+    p.add_argument(
+        "-n", "--num-threads", type=positive_int, default=4, help="threads writing the per-run display files"
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.release is not None and not args.suites:
+        fail(PROG, "--release needs --suites")
+    suites = tuple(args.suites or [args.suite or "default"])
+    if len(set(suites)) != len(suites):
+        fail(PROG, "--suites: a suite is named twice")
+    setup_logging(args.verbose)
+
+    from helm_lite.common.errors import UserError
+    from helm_lite.presentation.summarize import SummarizeConfig, summarize
+
+    config = SummarizeConfig(
+        output_path=args.output_path,
+        suites=suites,
+        release=args.release,
+        schema_path=args.schema_path,
+        local_path=args.local_path,
+        plots=not args.no_plots,
+        display_files=not args.no_display_files,
+        skip_completed_display=args.skip_completed_run_display_json,
+        num_threads=args.num_threads,
+    )
+    try:
+        summarize(config)
+    except UserError as e:
+        fail(PROG, str(e))
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Writing summary files: plain JSON data fast, binary files atomically.
+
+Summaries re-write data that was read from JSON (runs, stats, display files), so it is already
+plain dicts and lists: `json.dumps` gives the same HELM-JSON text as `json_io.dumps` without first
+copying every object through `to_jsonable`, which costs as much as the encoding itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Any
+
+from helm_lite.common.json_io import write_text_atomic
+
+
+def write_plain_json(path: str, data: Any) -> None:
+    """HELM-JSON (indent 2, ASCII) for data made only of dicts, lists, strings, numbers and None."""
+    write_text_atomic(path, json.dumps(data, indent=2))
+
+
+def write_bytes_atomic(path: str, data: bytes) -> None:
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
