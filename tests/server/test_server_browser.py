@@ -243,3 +243,40 @@ def test_a_half_written_run_shows_a_message(page: Any, browser_url: str, suite_d
         assert page.locator("h1.run-title").inner_text() == "broken:model=simple_model1"
     finally:
         shutil.rmtree(broken)
+
+
+def test_after_helm_summarize_the_page_shows_its_leaderboard_and_plots(
+    page: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The issue's whole chain: `helm-run … && helm-summarize --suite S && helm-server --suite S`."""
+    root = tmp_path_factory.mktemp("summarized-suite")
+    for module, args in (
+        (
+            "helm_lite.cli.run",
+            ["--no-progress", "-r", "dyck_language:num_parenthesis_pairs=3,model=simple/model1"]
+            + ["--suite", SUITE, "-m", "10"],
+        ),
+        ("helm_lite.cli.summarize", ["--suite", SUITE]),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", module, *args], cwd=root, capture_output=True, text=True, timeout=180
+        )
+        assert proc.returncode == 0, proc.stderr
+    suite_dir = root / "benchmark_output" / "runs" / SUITE
+    csv_lines = (suite_dir / "leaderboard.csv").read_text().splitlines()
+    server = create_server(str(root / "benchmark_output"), [SUITE], host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        page.goto(server.url + "/")
+        page.wait_for_selector("table#summarize-leaderboard tbody tr")
+        text = page.locator("#summarize-leaderboard").inner_text()
+        assert "Simple Model 1" in text and csv_lines[0].split(",")[0] in text
+        page.goto(server.url + f"/#/s/{SUITE}/plots")
+        page.wait_for_selector("figure img")
+        assert page.locator("figure img").count() >= 1
+        assert page.errors == []
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
