@@ -47,3 +47,11 @@ def smollm2_path() -> str:
     from helm_lite.models.bundled import resolve_model_path
 
     return resolve_model_path("bundled/smollm2-135m-instruct")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In CI the real-data tests must run: a missing shared data mirror is an error, not a skip."""
+    if os.environ.get("CI") and not SHARED_DATA.is_dir():
+        raise pytest.UsageError(
+            f"CI needs the shared data mirror at {SHARED_DATA} (real-data tests would skip)"
+        )
