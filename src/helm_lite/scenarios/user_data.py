@@ -42,7 +42,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import string
 from dataclasses import dataclass
@@ -60,12 +59,16 @@ from helm_lite.scenarios.base import (
     Reference,
     Scenario,
 )
+from helm_lite.scenarios.user_files import check_path, extension, read_utf8
 
 SPLITS = (TRAIN_SPLIT, VALID_SPLIT, TEST_SPLIT)
 JSONL_FIELDS = ("question", "answer", "choices", "split", "id")
 LETTERS = string.ascii_uppercase
 _NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _CHOICE_COLUMN = re.compile(r"(?:choice_)?([a-z])")
+
+
+EXTENSIONS = (".jsonl", ".csv")
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ class UserDataScenario(Scenario):
     definition_file = ""
 
     def __init__(self, path: str, name: str | None = None) -> None:
-        _check_path(path)
+        check_path(path, EXTENSIONS)
         self.path = path
         if name is not None:
             if not _NAME_PATTERN.fullmatch(name):
@@ -126,38 +129,13 @@ def is_multiple_choice(path: str) -> bool:
 
 def load_items(path: str) -> list[UserItem]:
     """Parse and validate a user data file; every problem is a one-line `UserError`."""
-    _check_path(path)
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise UserError(f"{path}: cannot read file ({e.strerror})") from e
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        raise UserError(f"{path} line {line}: not UTF-8 text") from e
+    text = read_utf8(path, EXTENSIONS)
 
-    items = _parse_csv(path, text) if _extension(path) == ".csv" else _parse_jsonl(path, text)
+    items = _parse_csv(path, text) if extension(path) == ".csv" else _parse_jsonl(path, text)
     if not items:
         raise UserError(f"{path}: empty file (no questions)")
     _check_consistency(path, items)
     return items
-
-
-def _extension(path: str) -> str:
-    return os.path.splitext(path)[1].lower()
-
-
-def _check_path(path: str) -> None:
-    if _extension(path) not in (".jsonl", ".csv"):
-        raise UserError(f"{path}: unsupported file extension {_extension(path)!r} (use .jsonl or .csv)")
-    if not os.path.exists(path):
-        raise UserError(f"{path}: file not found")
-    if os.path.isdir(path):
-        raise UserError(f"{path}: is a directory, not a file")
 
 
 def _check_consistency(path: str, items: list[UserItem]) -> None:

@@ -22,11 +22,11 @@ stops the run with one line naming the file (and line), e.g. `my.jsonl line 3: m
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 from helm_lite.common.errors import UserError
 from helm_lite.scenarios.base import TEST_SPLIT, Input, Instance, Scenario
+from helm_lite.scenarios.user_files import check_path, extension, read_utf8
 
 JSONL_FIELDS = ("text", "id")
 EXTENSIONS = (".txt", ".jsonl")
@@ -41,7 +41,7 @@ class UserTextScenario(Scenario):
     definition_file = ""
 
     def __init__(self, path: str) -> None:
-        _check_path(path)
+        check_path(path, EXTENSIONS)
         self.path = path
 
     def get_instances(self, output_path: str) -> list[Instance]:
@@ -53,20 +53,8 @@ class UserTextScenario(Scenario):
 
 def load_texts(path: str) -> list[tuple[str, str]]:
     """(id, text) pairs of a user text file; every problem is a one-line `UserError`."""
-    _check_path(path)
-    try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except OSError as e:
-        raise UserError(f"{path}: cannot read file ({e.strerror})") from e
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        content = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        raise UserError(f"{path} line {line}: not UTF-8 text") from e
-    texts = _parse_jsonl(path, content) if _extension(path) == ".jsonl" else _parse_paragraphs(content)
+    content = read_utf8(path, EXTENSIONS)
+    texts = _parse_jsonl(path, content) if extension(path) == ".jsonl" else _parse_paragraphs(content)
     if not texts:
         raise UserError(f"{path}: no text (the file is empty or only blank lines)")
     seen: dict[str, int] = {}
@@ -76,19 +64,6 @@ def load_texts(path: str) -> list[tuple[str, str]]:
             raise UserError(f"{path} line {line}: duplicate id {key!r} (also line {seen[key]})")
         seen[key] = line
     return [(iid if iid is not None else f"id{n}", text) for n, (iid, text, _) in enumerate(texts)]
-
-
-def _extension(path: str) -> str:
-    return os.path.splitext(path)[1].lower()
-
-
-def _check_path(path: str) -> None:
-    if _extension(path) not in EXTENSIONS:
-        raise UserError(f"{path}: unsupported file extension {_extension(path)!r} (use .txt or .jsonl)")
-    if not os.path.exists(path):
-        raise UserError(f"{path}: file not found")
-    if os.path.isdir(path):
-        raise UserError(f"{path}: is a directory, not a file")
 
 
 def _lines(content: str) -> list[str]:

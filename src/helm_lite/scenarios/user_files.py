@@ -1,0 +1,40 @@
+"""Reading the user's own data files: one set of checks and one-line errors for every user scenario."""
+
+from __future__ import annotations
+
+import os
+
+from helm_lite.common.errors import UserError
+
+
+def extension(path: str) -> str:
+    return os.path.splitext(path)[1].lower()
+
+
+def check_path(path: str, extensions: tuple[str, ...]) -> None:
+    """A readable file with one of `extensions`, else a `UserError` naming the path."""
+    if extension(path) not in extensions:
+        raise UserError(
+            f"{path}: unsupported file extension {extension(path)!r} (use {' or '.join(extensions)})"
+        )
+    if not os.path.exists(path):
+        raise UserError(f"{path}: file not found")
+    if os.path.isdir(path):
+        raise UserError(f"{path}: is a directory, not a file")
+
+
+def read_utf8(path: str, extensions: tuple[str, ...]) -> str:
+    """The file's text (a UTF-8 byte-order mark dropped); bad bytes are reported with their line."""
+    check_path(path, extensions)
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as e:
+        raise UserError(f"{path}: cannot read file ({e.strerror})") from e
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise UserError(f"{path} line {line}: not UTF-8 text") from e
