@@ -12,6 +12,7 @@ Responses are plain dicts (pickled into the cache):
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -31,6 +32,9 @@ class Client(ABC):
 
     #: Local engines set this to a batch size; remote clients keep 1 and get threads instead.
     max_batch_size: int = 1
+    #: In-process Python clients that only use the CPU set this to 1: under the GIL threads add
+    #: nothing but overhead. `None` means "as many as `--num-threads`".
+    max_threads: int | None = None
 
     def __init__(self, cache: SqliteCache | None = None) -> None:
         self.cache: SqliteCache = cache if cache is not None else NoCache()
@@ -76,7 +80,8 @@ class Client(ABC):
     ) -> list[RequestResult]:
         """Answer requests in order: cached ones from the cache, the rest in batches or threads.
 
-        Each computed answer is stored as soon as it (or its batch) arrives.
+        Each computed answer is stored as soon as it (or its batch) arrives; answers that took under
+        10 ms to compute (cheap local models) are committed together, at least every 0.2 s.
         """
         raws = [self.raw_request(r) for r in requests]
         hits = self.cache.get_many(raws)
@@ -136,6 +141,8 @@ class Client(ABC):
         finish: Callable[[list[int], dict[str, Any] | None, str | None], None],
         num_threads: int,
     ) -> None:
+        store = _Store(self.cache)
+
         def one(group: list[int]) -> tuple[list[int], dict[str, Any] | None, str | None]:
             raw = raws[group[0]]
             try:
@@ -143,16 +150,21 @@ class Client(ABC):
             except Exception as e:  # a failed request is recorded, never a crash that loses work
                 logger.warning("Request failed: %s", e)
                 return group, None, f"{type(e).__name__}: {e}"
-            self.cache.put(raw, response)
+            store.add(raw, response)
             return group, response, None
 
-        if num_threads <= 1 or len(groups) <= 1:
-            for g in groups:
-                finish(*one(g))
-            return
-        with ThreadPoolExecutor(max_workers=num_threads) as pool:
-            for fut in as_completed([pool.submit(one, g) for g in groups]):
-                finish(*fut.result())
+        if self.max_threads is not None:
+            num_threads = min(num_threads, self.max_threads)
+        try:
+            if num_threads <= 1 or len(groups) <= 1:
+                for g in groups:
+                    finish(*one(g))
+                return
+            with ThreadPoolExecutor(max_workers=num_threads) as pool:
+                for fut in as_completed([pool.submit(one, g) for g in groups]):
+                    finish(*fut.result())
+        finally:
+            store.flush()
 
     def _run_batches(
         self,
@@ -188,3 +200,41 @@ class Client(ABC):
                 self.cache.put_many(stored)
                 for g, (_, response) in zip(chunk, stored, strict=True):
                     finish(g, response, None)
+
+
+class _Store:
+    """Stores computed answers: an expensive one (a real model call) is committed at once, cheap ones
+    (answered in under `CHEAP_S`, e.g. the test model) are committed together every `BATCH_S` seconds
+    or `BATCH_N` answers, since a commit costs more than computing them. A kill can lose only answers
+    that are cheap to compute again."""
+
+    CHEAP_S = 0.01
+    BATCH_S = 0.2
+    BATCH_N = 1000
+
+    def __init__(self, cache: SqliteCache) -> None:
+        self.cache = cache
+        self._lock = threading.Lock()
+        self._pending: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        self._last = time.monotonic()
+
+    def add(self, raw: dict[str, Any], response: dict[str, Any]) -> None:
+        with self._lock:
+            self._pending.append((raw, response))
+            now = time.monotonic()
+            if (
+                response.get("request_time", 0.0) >= self.CHEAP_S
+                or len(self._pending) >= self.BATCH_N
+                or now - self._last >= self.BATCH_S
+            ):
+                self._flush_locked(now)
+
+    def flush(self) -> None:
+        with self._lock:
+            self._flush_locked(time.monotonic())
+
+    def _flush_locked(self, now: float) -> None:
+        if self._pending:
+            self.cache.put_many(self._pending)
+            self._pending = []
+        self._last = now

@@ -22,6 +22,8 @@ from helm_lite.common.request import Request
 
 
 class SimpleClient(Client):
+    max_threads = 1  # pure Python in this process: threads would only add overhead
+
     def __init__(self, cache: SqliteCache | None = None) -> None:
         super().__init__(cache)
 
