@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from helm_lite.common.data import Archive, DataSource
-from helm_lite.common.errors import UserError
 from helm_lite.scenarios.base import (
     CORRECT_TAG,
     TEST_SPLIT,
@@ -25,6 +24,7 @@ from helm_lite.scenarios.base import (
     Reference,
     Scenario,
 )
+from helm_lite.scenarios.jsonl import instances_from_jsonl
 
 URL = "https://drive.google.com/uc?export=download&id=1ImYUSLk9JbgHXOemfvyiDiirluZHPeQw&confirm=t"
 ARCHIVE = Archive(url=URL, kind="zip", unpack_to="med_qa/data")
@@ -54,13 +54,7 @@ class MedQAScenario(Scenario):
         instances: list[Instance] = []
         for split, relative in SPLIT_FILES:
             path = source.file(relative, archive=ARCHIVE, check=_check)
-            with open(path, encoding="utf-8") as f:
-                for n, line in enumerate(f, start=1):
-                    if line.strip():
-                        try:
-                            instances.append(_instance(json.loads(line), split))
-                        except (ValueError, KeyError, TypeError, AttributeError) as e:
-                            raise UserError(f"{path} line {n}: {_describe(e)}") from e
+            instances.extend(instances_from_jsonl(path, split, _instance, _describe))
         return instances
 
 
