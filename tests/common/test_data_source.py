@@ -209,3 +209,12 @@ def test_a_download_that_is_not_an_archive_is_a_clear_error(tmp_path) -> None:
     else:
         raise AssertionError("expected a UserError")
     assert not (tmp_path / "scenarios" / "x" / "data").exists()
+
+
+def test_default_source_for_a_scenario_dir_uses_its_parent_and_the_env_mirror(tmp_path, monkeypatch) -> None:
+    from helm_lite.common.data import MIRROR_ENV, DataSource
+
+    monkeypatch.setenv(MIRROR_ENV, str(tmp_path / "mirror"))
+    source = DataSource.for_scenario_dir(str(tmp_path / "out" / "scenarios" / "gsm"))
+    assert source.scenarios_root == str(tmp_path / "out" / "scenarios")
+    assert source.mirror == str(tmp_path / "mirror")

@@ -54,6 +54,12 @@ class DataSource:
         mirror = mirror or os.environ.get(MIRROR_ENV) or None
         return DataSource(os.path.join(output_path, "scenarios"), mirror)
 
+    @staticmethod
+    def for_scenario_dir(output_path: str) -> DataSource:
+        """The default when the runner injected none: `output_path` is `<output>/scenarios/<name>`,
+        and the mirror comes from `HELM_LITE_DATA_MIRROR` if set."""
+        return DataSource.from_settings(os.path.dirname(os.path.dirname(os.path.abspath(output_path))), None)
+
     def file(
         self,
         relative: str,

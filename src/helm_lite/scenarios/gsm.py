@@ -9,7 +9,6 @@ short or damaged is rejected instead of silently giving fewer problems.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +71,7 @@ class GSM8KScenario(Scenario):
         self.data_source = data_source
 
     def get_instances(self, output_path: str) -> list[Instance]:
-        source = self.data_source or _default_source(output_path)
+        source = self.data_source or DataSource.for_scenario_dir(output_path)
         instances = []
         for name, split in SPLITS:
             path = source.file(f"gsm/gsm_data_{name}", url=URL.format(split=name), check=check_file)
@@ -87,8 +86,3 @@ class GSM8KScenario(Scenario):
                     )
                 )
         return instances
-
-
-def _default_source(output_path: str) -> DataSource:
-    """The source when none was injected: `output_path` is `<output>/scenarios/<name>`."""
-    return DataSource.from_settings(os.path.dirname(os.path.dirname(output_path)), None)

@@ -140,7 +140,7 @@ class LegalBenchScenario(Scenario):
         self.data_source = data_source
 
     def get_instances(self, output_path: str) -> list[Instance]:
-        source = self.data_source or _default_source(output_path)
+        source = self.data_source or DataSource.for_scenario_dir(output_path)
         settings = prompt_settings(
             source.file(SETTINGS_FILE, url=PROMPT_SETTINGS_URL, check=check_settings_file), self.subset
         )
@@ -173,8 +173,3 @@ class LegalBenchScenario(Scenario):
                     )
                 )
         return instances
-
-
-def _default_source(output_path: str) -> DataSource:
-    """The source when none was injected: `output_path` is `<output>/scenarios/<name>`."""
-    return DataSource.from_settings(os.path.dirname(os.path.dirname(output_path)), None)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -167,7 +166,7 @@ class MATHScenario(Scenario):
         self.data_source = data_source
 
     def get_instances(self, output_path: str) -> list[Instance]:
-        source = self.data_source or _default_source(output_path)
+        source = self.data_source or DataSource.for_scenario_dir(output_path)
         instances: list[Instance] = []
         if self.use_official_examples:
             instances += [_instance(problem, answer, TRAIN_SPLIT) for problem, answer in OFFICIAL_EXAMPLES]
@@ -220,8 +219,3 @@ def _instance(problem: str, answer: str, split: str) -> Instance:
         references=[Reference(Output(text=answer), tags=[CORRECT_TAG])],
         split=split,
     )
-
-
-def _default_source(output_path: str) -> DataSource:
-    """The source when none was injected: `output_path` is `<output>/scenarios/<name>`."""
-    return DataSource.from_settings(os.path.dirname(os.path.dirname(output_path)), None)

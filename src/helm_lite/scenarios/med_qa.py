@@ -50,7 +50,7 @@ class MedQAScenario(Scenario):
         self.data_source = data_source
 
     def get_instances(self, output_path: str) -> list[Instance]:
-        source = self.data_source or DataSource(scenarios_root=str(Path(output_path).parent))
+        source = self.data_source or DataSource.for_scenario_dir(output_path)
         instances: list[Instance] = []
         for split, relative in SPLIT_FILES:
             path = source.file(relative, archive=ARCHIVE, check=_check)

@@ -9,7 +9,6 @@ fields ending in a letter A–D is rejected: a download cut short ends in such a
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 from helm_lite.common.data import Archive, DataSource
@@ -88,7 +87,7 @@ class MMLUScenario(Scenario):
         self.data_source = data_source
 
     def get_instances(self, output_path: str) -> list[Instance]:
-        source = self.data_source or _default_source(output_path)
+        source = self.data_source or DataSource.for_scenario_dir(output_path)
         instances: list[Instance] = []
         for folder, split in SPLITS:
             relative = f"mmlu/data/{folder}/{self.subject}_{folder}.csv"
@@ -109,8 +108,3 @@ def _instance(row: list[str], split: str) -> Instance:
     # HELM tags by text, so a choice that repeats the correct text is correct too.
     references = [Reference(Output(text=c), tags=[CORRECT_TAG] if c == correct else []) for c in choices]
     return Instance(input=Input(text=question), references=references, split=split)
-
-
-def _default_source(output_path: str) -> DataSource:
-    """The source when none was injected: `output_path` is `<output>/scenarios/<name>`."""
-    return DataSource.from_settings(os.path.dirname(os.path.dirname(output_path)), None)

@@ -52,7 +52,7 @@ class NarrativeQAScenario(Scenario):
         self.data_source = data_source
 
     def get_instances(self, output_path: str) -> list[Instance]:
-        source = self.data_source or DataSource(scenarios_root=str(Path(output_path).parent))
+        source = self.data_source or DataSource.for_scenario_dir(output_path)
         summaries_path = source.file(SUMMARIES_FILE, archive=ARCHIVE, check=csv_check(SUMMARY_COLUMNS))
         qaps_path = source.file(QAPS_FILE, archive=ARCHIVE, check=csv_check(QAPS_COLUMNS))
         summaries = read_rows(summaries_path)

@@ -76,7 +76,7 @@ class NaturalQAScenario(Scenario):
         self.data_source = data_source
 
     def get_instances(self, output_path: str) -> list[Instance]:
-        source = self.data_source or DataSource(scenarios_root=str(Path(output_path).parent))
+        source = self.data_source or DataSource.for_scenario_dir(output_path)
         rng = random.Random(SEED)
         instances: list[Instance] = []
         for shard in SHARDS:

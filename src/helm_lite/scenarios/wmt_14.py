@@ -71,7 +71,7 @@ class WMT14Scenario(Scenario):
         self.data_source = data_source
 
     def get_instances(self, output_path: str) -> list[Instance]:
-        source = self.data_source or DataSource(scenarios_root=str(Path(output_path).parent))
+        source = self.data_source or DataSource.for_scenario_dir(output_path)
         languages = self.pair.split("-")
         instances = [self._instance(row, TRAIN_SPLIT) for row in self._dedup(self._train_rows(source))]
         for file_split, split in EVAL_FILES:
