@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import string
 from dataclasses import dataclass
@@ -59,7 +58,7 @@ from helm_lite.scenarios.base import (
     Reference,
     Scenario,
 )
-from helm_lite.scenarios.user_files import check_path, extension, read_utf8
+from helm_lite.scenarios.user_files import check_path, extension, jsonl_records, read_utf8
 
 SPLITS = (TRAIN_SPLIT, VALID_SPLIT, TEST_SPLIT)
 JSONL_FIELDS = ("question", "answer", "choices", "split", "id")
@@ -209,19 +208,7 @@ def _choice_index(where: str, answer: Any, choices: list[str], allow_index: bool
 
 def _parse_jsonl(path: str, text: str) -> list[UserItem]:
     items = []
-    for line_number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{path} line {line_number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise UserError(f"{where}: not valid JSON ({e.msg} at column {e.colno})") from e
-        if not isinstance(record, dict):
-            raise UserError(f"{where}: expected a JSON object {{...}}, got {type(record).__name__}")
-        unknown = [key for key in record if key not in JSONL_FIELDS]
-        if unknown:
-            raise UserError(f"{where}: unknown field {unknown[0]!r} (allowed: {', '.join(JSONL_FIELDS)})")
+    for line_number, where, record in jsonl_records(path, text.splitlines(), JSONL_FIELDS):
         question = _parse_question(where, record.get("question"))
         if "answer" not in record:
             raise UserError(f'{where}: missing "answer"')

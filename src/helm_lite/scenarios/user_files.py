@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterator
+from typing import Any
 
 from helm_lite.common.errors import UserError
 
@@ -38,3 +41,24 @@ def read_utf8(path: str, extensions: tuple[str, ...]) -> str:
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         raise UserError(f"{path} line {line}: not UTF-8 text") from e
+
+
+def jsonl_records(
+    path: str, lines: list[str], allowed_fields: tuple[str, ...]
+) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """(line number, "<path> line <n>", object) per non-blank line; anything but a JSON object with
+    only `allowed_fields` is a `UserError` naming the file and line."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path} line {number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise UserError(f"{where}: not valid JSON ({e.msg} at column {e.colno})") from e
+        if not isinstance(record, dict):
+            raise UserError(f"{where}: expected a JSON object {{...}}, got {type(record).__name__}")
+        unknown = [key for key in record if key not in allowed_fields]
+        if unknown:
+            raise UserError(f"{where}: unknown field {unknown[0]!r} (allowed: {', '.join(allowed_fields)})")
+        yield number, where, record

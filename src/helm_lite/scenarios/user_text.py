@@ -21,12 +21,11 @@ stops the run with one line naming the file (and line), e.g. `my.jsonl line 3: m
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from helm_lite.common.errors import UserError
 from helm_lite.scenarios.base import TEST_SPLIT, Input, Instance, Scenario
-from helm_lite.scenarios.user_files import check_path, extension, read_utf8
+from helm_lite.scenarios.user_files import check_path, extension, jsonl_records, read_utf8
 
 JSONL_FIELDS = ("text", "id")
 EXTENSIONS = (".txt", ".jsonl")
@@ -96,19 +95,7 @@ def _show(value: Any) -> str:
 
 def _parse_jsonl(path: str, content: str) -> list[tuple[str | None, str, int]]:
     texts: list[tuple[str | None, str, int]] = []
-    for number, line in enumerate(_lines(content), start=1):
-        if not line.strip():
-            continue
-        where = f"{path} line {number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise UserError(f"{where}: not valid JSON ({e.msg} at column {e.colno})") from e
-        if not isinstance(record, dict):
-            raise UserError(f"{where}: expected a JSON object {{...}}, got {type(record).__name__}")
-        unknown = [key for key in record if key not in JSONL_FIELDS]
-        if unknown:
-            raise UserError(f"{where}: unknown field {unknown[0]!r} (allowed: {', '.join(JSONL_FIELDS)})")
+    for number, where, record in jsonl_records(path, _lines(content), JSONL_FIELDS):
         text = record.get("text")
         if text is None:
             raise UserError(f'{where}: missing "text"')
