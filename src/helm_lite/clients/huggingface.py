@@ -9,6 +9,7 @@ log probabilities come first (the multiple-choice-separate and language-modellin
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -93,8 +94,9 @@ class HuggingFaceClient(Client):
         self._lock = threading.Lock()
 
     # --- loading ------------------------------------------------------------------------------
-    @property
+    @functools.cached_property
     def path(self) -> str:
+        """Resolved once: a bundled name is checked (manifest and file sizes) only on first use."""
         from helm_lite.models.bundled import resolve_model_path
 
         return resolve_model_path(self.model_id)
