@@ -46,6 +46,8 @@ _REGISTRY_FILES: tuple[tuple[str, str, type[Any]], ...] = (
     (TOKENIZER_CONFIGS_FILE, "tokenizer_configs", TokenizerConfig),
     (MODEL_DEPLOYMENTS_FILE, "model_deployments", ModelDeployment),
 )
+# The client of the deployments derived from `serve:` blocks (see `served_client_deployment`).
+OPENAI_COMPATIBLE_CLIENT = "helm_lite.clients.openai_client.OpenAICompatibleClient"
 _POSITIVE_INT_FIELDS = (
     "max_sequence_length",
     "max_request_length",
@@ -179,6 +181,7 @@ def _build_registry(dirs: list[Path], display_dirs: list[str]) -> Registry:
                     models[entry.name] = entry  # keeps its first position, like HELM's name map
                 else:
                     tokenizers[entry.name] = entry
+    deployments = _with_served_deployments(deployments)
 
     served: dict[str, list[str]] = {}
     for deployment in deployments.values():
@@ -197,6 +200,56 @@ def _build_registry(dirs: list[Path], display_dirs: list[str]) -> Registry:
         if merged != meta.deployment_names:
             models[model_name] = dataclasses.replace(meta, deployment_names=merged)
     return Registry(models, deployments, tokenizers)
+
+
+def served_client_deployment(source: ModelDeployment) -> ModelDeployment:
+    """The OpenAI-compatible deployment that reaches `source` once `helm-serve` runs it.
+
+    It describes the same model and engine limits (tokenizer, window, chat formatting, stops), so a
+    run gets the same prompts whichever route it takes; only the client differs.
+    """
+    if source.serve is None:
+        raise ValueError(f"model deployment {source.name} has no serve block")
+    return ModelDeployment(
+        name=source.client_deployment_name or "",
+        model_name=source.model_name,
+        tokenizer_name=source.tokenizer_name,
+        window_service_spec=source.window_service_spec,
+        max_sequence_length=source.max_sequence_length,
+        max_request_length=source.max_request_length,
+        max_sequence_and_generated_tokens_length=source.max_sequence_and_generated_tokens_length,
+        deprecated=source.deprecated,
+        prompt_format=source.prompt_format,
+        chat_template=source.chat_template,
+        stop_sequences=list(source.stop_sequences),
+        thinking=source.thinking,
+        client_spec=ObjectSpec(
+            OPENAI_COMPATIBLE_CLIENT,
+            {"base_url": source.serve.base_url, "model": source.served_model_name, "api": "completions"},
+        ),
+    )
+
+
+def _with_served_deployments(deployments: dict[str, ModelDeployment]) -> dict[str, ModelDeployment]:
+    """Add the served twin of every deployment with `serve:`, unless one of that name is defined.
+
+    Each twin goes just before its source, so a model's default deployment (the last one
+    registered) is never a twin the user did not write.
+    """
+    derived_from: dict[str, str] = {}
+    result: dict[str, ModelDeployment] = {}
+    for deployment in deployments.values():
+        twin = deployment.client_deployment_name
+        if twin is not None and twin not in deployments:
+            if twin in derived_from:
+                raise UserError(
+                    f"model deployments {derived_from[twin]} and {deployment.name} both derive the "
+                    f"served deployment {twin} (give one of them another serve.client_deployment)"
+                )
+            derived_from[twin] = deployment.name
+            result[twin] = served_client_deployment(deployment)
+        result[deployment.name] = deployment
+    return result
 
 
 def read_registry_file(path: Path, top_key: str, cls: type[T], *, shown: str | None = None) -> list[T]:
@@ -289,19 +342,41 @@ def _entry_label(raw: Any, index: int) -> str:
     return f"entry '{name}'" if isinstance(name, str) and name else f"entry {index}"
 
 
-def _unknown_field(raw: dict[Any, Any], cls: type) -> str | None:
-    """Unknown keys, including inside nested ObjectSpecs (dacite reports those without a path)."""
+def _unknown_field(raw: dict[Any, Any], cls: type, prefix: str = "") -> str | None:
+    """Unknown keys, including inside nested dataclasses (dacite reports those without a path)."""
     names = {f.name for f in dataclasses.fields(cls)}
     extra = [str(k) for k in raw if k not in names]
     if extra:
-        return f"unknown field '{extra[0]}'"
-    spec_fields = {f.name for f in dataclasses.fields(ObjectSpec)}
+        return f"unknown field '{prefix}{extra[0]}'"
     hints = typing.get_type_hints(cls)
     for key, value in raw.items():
-        if isinstance(value, dict) and ObjectSpec in _flatten_union(hints[key]):
-            extra = [str(k) for k in value if k not in spec_fields]
-            if extra:
-                return f"unknown field '{key}.{extra[0]}'"
+        nested = _nested_dataclass(hints[key])
+        if isinstance(value, dict) and nested is not None:
+            problem = _unknown_field(value, nested, prefix=f"{prefix}{key}.")
+            if problem is not None:
+                return problem
+    return None
+
+
+def _nested_dataclass(tp: Any) -> type | None:
+    """The dataclass a field holds (`ObjectSpec`, `ServeConfig` …), if it holds one."""
+    for member in _flatten_union(tp):
+        if dataclasses.is_dataclass(member) and isinstance(member, type):
+            return member
+    return None
+
+
+def _bool_for_non_bool(raw: dict[Any, Any], cls: type, prefix: str = "") -> str | None:
+    """dacite accepts true/false where an int is declared (bool subclasses int); never meant in YAML."""
+    hints = typing.get_type_hints(cls)
+    for key, value in raw.items():
+        if isinstance(value, bool) and bool not in _flatten_union(hints[key]):
+            return f"field '{prefix}{key}': expected {_type_name(hints[key])}, got {_describe(value)}"
+        nested = _nested_dataclass(hints[key])
+        if isinstance(value, dict) and nested is not None and nested is not ObjectSpec:
+            problem = _bool_for_non_bool(value, nested, prefix=f"{prefix}{key}.")
+            if problem is not None:
+                return problem
     return None
 
 
@@ -309,14 +384,9 @@ def _convert(raw: dict[Any, Any], cls: type[T]) -> T | str:
     """`raw` as a `cls` via dacite (strict mode), or what is wrong with it, phrased for a user."""
     import dacite
 
-    problem = _unknown_field(raw, cls)
+    problem = _unknown_field(raw, cls) or _bool_for_non_bool(raw, cls)
     if problem is not None:
         return problem
-    hints = typing.get_type_hints(cls)
-    for key, value in raw.items():
-        # dacite accepts true/false where an int is declared (bool subclasses int); never meant in YAML.
-        if isinstance(value, bool) and bool not in _flatten_union(hints[key]):
-            return f"field '{key}': expected {_type_name(hints[key])}, got {_describe(value)}"
     try:
         return dacite.from_dict(cls, raw, config=_dacite_config())
     except dacite.MissingValueError as e:
@@ -365,6 +435,26 @@ def _semantic_problem(entry: Any) -> str | None:
             value = getattr(entry, field_name)
             if value is not None and value <= 0:
                 return f"field '{field_name}': must be a positive integer, got {value}"
+        if entry.serve is not None:
+            return _serve_problem(entry)
+    return None
+
+
+def _serve_problem(entry: ModelDeployment) -> str | None:
+    serve = entry.serve
+    assert serve is not None
+    if not 1 <= serve.port <= 65535:
+        return f"field 'serve.port': expected a port number (1-65535), got {serve.port}"
+    for field_name in ("host", "served_model_name"):
+        if getattr(serve, field_name) == "":
+            return f"field 'serve.{field_name}': must not be empty (leave it out for the default)"
+    twin = serve.client_deployment
+    if twin is not None:
+        parts = twin.split("/")
+        if len(parts) < 2 or not all(parts):
+            return f"field 'serve.client_deployment': expected '<organization>/<name>', got '{twin}'"
+        if twin == entry.name:
+            return "field 'serve.client_deployment': must differ from the deployment's own name"
     return None
 
 
@@ -391,6 +481,8 @@ def _type_name(tp: Any) -> str:
         return "date (YYYY-MM-DD)"
     if tp is ObjectSpec:
         return "mapping with class_name"
+    if dataclasses.is_dataclass(tp):
+        return "mapping"
     return getattr(tp, "__name__", str(tp))
 
 

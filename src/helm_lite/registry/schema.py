@@ -63,6 +63,41 @@ def placeholder_metadata(model_name: str) -> ModelMetadata:
     )
 
 
+# A server listening on every interface is reached through the loopback one.
+_LOOPBACK_FOR_WILDCARD = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """How `helm-serve` exposes a vLLM deployment over HTTP (helm_lite extension, `serve:`).
+
+    The engine settings stay in the deployment's `client_spec.args`; this block adds only what a
+    server needs beyond them. From it the registry derives an OpenAI-compatible deployment
+    (`client_deployment`) that talks to the running server, so runs can use either route. API keys
+    never go here (see `helm-serve --api-key-env`).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    served_model_name: str | None = None  # None: the deployment's model_name
+    cuda_visible_devices: str | None = None  # e.g. "0,1"; None: inherit the environment's
+    extra_args: list[str] = field(default_factory=list)  # passed verbatim to the server
+    client_deployment: str | None = None  # None: "vllm/x" -> "vllm-server/x"
+
+    @property
+    def base_url(self) -> str:
+        """The server's OpenAI-compatible root, as clients on this machine reach it."""
+        host = _LOOPBACK_FOR_WILDCARD.get(self.host, self.host)
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}/v1"
+
+
+def served_deployment_name(deployment_name: str) -> str:
+    """The default name of the served twin of a deployment: "-server" after its first path part."""
+    host, _, rest = deployment_name.partition("/")
+    return f"{host}-server/{rest}"
+
+
 @dataclass(frozen=True)
 class ModelDeployment:
     """Where and how a model is served (`<host_organization>/<engine>`); the host keys the cache."""
@@ -84,6 +119,7 @@ class ModelDeployment:
     # (either key may be omitted; those are the defaults). Only the text after `end` is scored, and
     # an unfinished section (no `end`) scores as an empty answer; see helm_lite.metrics.thinking.
     thinking: dict[str, str] | None = None
+    serve: ServeConfig | None = None  # `helm-serve` settings; see ServeConfig
 
     def __post_init__(self) -> None:
         if self.model_name is None:
@@ -92,6 +128,20 @@ class ModelDeployment:
     @property
     def host_organization(self) -> str:
         return self.name.split("/")[0]
+
+    @property
+    def client_deployment_name(self) -> str | None:
+        """Name of the deployment that reaches this one through `helm-serve`, if it has `serve:`."""
+        if self.serve is None:
+            return None
+        return self.serve.client_deployment or served_deployment_name(self.name)
+
+    @property
+    def served_model_name(self) -> str | None:
+        """The model name the server answers to (`--served-model-name`), if it has `serve:`."""
+        if self.serve is None:
+            return None
+        return self.serve.served_model_name or self.model_name
 
     @property
     def engine(self) -> str:
