@@ -92,6 +92,43 @@ class ServeConfig:
         return f"http://{host}:{self.port}/v1"
 
 
+PLACEMENT_STRATEGIES = ("PACK", "SPREAD", "STRICT_PACK", "STRICT_SPREAD")
+
+
+@dataclass(frozen=True)
+class ScalingConfig:
+    """Engine replicas on a Ray cluster (helm_lite extension, `scaling_config:`, named as RayLLM names it).
+
+    Used only by `helm-run --executor ray`: `num_workers` actors each hold one copy of the client
+    (one engine replica) and the resources below; the requests of a run are spread over them. One
+    placement-group bundle per worker, placed with `placement_strategy`, so a replica that needs four
+    GPUs lands on a node that has four free.
+    """
+
+    num_workers: int = 1
+    num_gpus_per_worker: float = 0
+    num_cpus_per_worker: float = 1
+    resources_per_worker: dict[str, float] = field(default_factory=dict)  # custom Ray resources
+    placement_strategy: str = "PACK"  # PACK, SPREAD, STRICT_PACK or STRICT_SPREAD
+
+    def problem(self) -> str | None:
+        """What is wrong with the values (the types are checked by the loader), phrased for a user."""
+        if self.num_workers < 1:
+            return f"field 'scaling_config.num_workers': must be at least 1, got {self.num_workers}"
+        for name in ("num_gpus_per_worker", "num_cpus_per_worker"):
+            if getattr(self, name) < 0:
+                return f"field 'scaling_config.{name}': must not be negative, got {getattr(self, name)}"
+        for key, value in self.resources_per_worker.items():
+            if value < 0:
+                return f"field 'scaling_config.resources_per_worker.{key}': must not be negative, got {value}"
+        if self.placement_strategy not in PLACEMENT_STRATEGIES:
+            return (
+                f"field 'scaling_config.placement_strategy': expected one of {', '.join(PLACEMENT_STRATEGIES)}, "
+                f"got '{self.placement_strategy}'"
+            )
+        return None
+
+
 def served_deployment_name(deployment_name: str) -> str:
     """The default name of the served twin of a deployment: "-server" after its first path part."""
     host, _, rest = deployment_name.partition("/")
@@ -120,6 +157,7 @@ class ModelDeployment:
     # an unfinished section (no `end`) scores as an empty answer; see helm_lite.metrics.thinking.
     thinking: dict[str, str] | None = None
     serve: ServeConfig | None = None  # `helm-serve` settings; see ServeConfig
+    scaling_config: ScalingConfig | None = None  # Ray replicas and resources; see ScalingConfig
 
     def __post_init__(self) -> None:
         if self.model_name is None:
