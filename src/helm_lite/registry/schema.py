@@ -122,8 +122,9 @@ class ScalingConfig:
             if value < 0:
                 return f"field 'scaling_config.resources_per_worker.{key}': must not be negative, got {value}"
         if self.placement_strategy not in PLACEMENT_STRATEGIES:
+            expected = ", ".join(PLACEMENT_STRATEGIES)
             return (
-                f"field 'scaling_config.placement_strategy': expected one of {', '.join(PLACEMENT_STRATEGIES)}, "
+                f"field 'scaling_config.placement_strategy': expected one of {expected}, "
                 f"got '{self.placement_strategy}'"
             )
         return None
