@@ -6,6 +6,7 @@ import threading
 
 from helm_lite.clients.base import Client
 from helm_lite.common.cache import CacheManager
+from helm_lite.common.credentials import Credentials
 from helm_lite.common.errors import UserError
 from helm_lite.common.object_spec import Lazy, create_object
 from helm_lite.registry.loader import Registry
@@ -14,9 +15,12 @@ from helm_lite.window.service import NoTokenizerWindowService, WindowService
 
 
 class Services:
-    def __init__(self, registry: Registry, cache_manager: CacheManager) -> None:
+    def __init__(
+        self, registry: Registry, cache_manager: CacheManager, credentials: Credentials | None = None
+    ) -> None:
         self.registry = registry
         self.caches = cache_manager
+        self.credentials = credentials if credentials is not None else Credentials()
         self._clients: dict[str, Client] = {}
         self._tokenizers: dict[str, Tokenizer] = {}
         self._windows: dict[str, WindowService] = {}
@@ -43,6 +47,7 @@ class Services:
                     deployment=d,
                     tokenizer_name=tokenizer_name,
                     tokenizer=Lazy(lambda: self.tokenizer(tokenizer_name) if tokenizer_name else None),
+                    credentials=self.credentials,  # only clients that name the parameter get it
                 )
             return self._clients[deployment_name]
 

@@ -104,6 +104,7 @@ def _run(args: argparse.Namespace) -> int:
     import os
 
     from helm_lite.common.cache import CacheManager
+    from helm_lite.common.credentials import load_credentials
     from helm_lite.registry.loader import load_registry
     from helm_lite.run_entries.conf import RunEntry, read_conf_files
     from helm_lite.run_entries.construct import Selection, construct_run_specs
@@ -130,6 +131,7 @@ def _run(args: argparse.Namespace) -> int:
         logger.info("There were no RunSpecs or they got filtered out.")
         return 0
 
+    credentials = load_credentials(args.local_path)  # a malformed credentials.conf stops here
     caches = CacheManager(os.path.join(args.local_path, "cache"), disabled=args.disable_cache)
     config = RunnerConfig(
         output_path=args.output_path,
@@ -142,7 +144,7 @@ def _run(args: argparse.Namespace) -> int:
         data_mirror=args.data_mirror,
     )
     try:
-        failed = Runner(config, Services(registry, caches)).run_all(run_specs)
+        failed = Runner(config, Services(registry, caches, credentials)).run_all(run_specs)
     finally:
         caches.close()
     if failed:

@@ -20,6 +20,11 @@ HELM_CLASS_ALIASES: dict[str, str] = {
     # clients
     "helm.clients.simple_client.SimpleClient": "helm_lite.clients.simple.SimpleClient",
     "helm.clients.huggingface_client.HuggingFaceClient": "helm_lite.clients.huggingface.HuggingFaceClient",
+    "helm.clients.openai_client.OpenAIClient": "helm_lite.clients.openai_client.OpenAIClient",
+    "helm.clients.vllm_client.VLLMClient": "helm_lite.clients.openai_client.VLLMServerClient",
+    "helm.clients.vllm_client.VLLMChatClient": "helm_lite.clients.openai_client.VLLMServerChatClient",
+    "helm.clients.together_client.TogetherClient": "helm_lite.clients.together_client.TogetherClient",
+    "helm.clients.together_client.TogetherChatClient": "helm_lite.clients.together_client.TogetherChatClient",
     # tokenizers
     "helm.tokenizers.simple_tokenizer.SimpleTokenizer": "helm_lite.tokenizers.simple.SimpleTokenizer",
     "helm.tokenizers.huggingface_tokenizer.HuggingFaceTokenizer": (

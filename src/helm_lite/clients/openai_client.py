@@ -1,0 +1,314 @@
+"""Hosted and self-hosted models behind OpenAI-style HTTP APIs, through the official SDKs.
+
+`OpenAICompatibleClient` talks to any server that speaks OpenAI's API — ``vllm serve``, Ray Serve
+LLM, llama.cpp's server — with the ``openai`` SDK; `OpenAIClient` is the same for api.openai.com
+(key required, chat or completions picked per model). The SDK's own retries are off: retries are
+ours (`helm_lite.common.retry`), bounded in attempts and total wait, and logged. Keys come from
+`helm_lite.common.credentials` and are blanked from every error text; the cache key is the request
+body (model, prompt or messages, decoding settings, ``random``), never the key or the server URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from helm_lite.clients.base import Client
+from helm_lite.clients.openai_compatible import (
+    chat_body,
+    completions_body,
+    parse_response,
+    sent_fields,
+)
+from helm_lite.common.cache import SqliteCache
+from helm_lite.common.credentials import Credentials, missing_key_message, redact
+from helm_lite.common.errors import UserError
+from helm_lite.common.request import Request
+from helm_lite.common.retry import RetriesExhaustedError, RetryPolicy, call_with_retries
+
+logger = logging.getLogger(__name__)
+
+APIS = ("completions", "chat")
+#: Sent as the key to servers that want none (the SDKs refuse to start without one).
+DUMMY_KEY = "EMPTY"
+
+
+class HostedAPIError(Exception):
+    """A request the API refused (not retried), with any key blanked from the message."""
+
+
+class OpenAICompatibleClient(Client):
+    """An OpenAI-compatible server: ``base_url`` (ending in ``/v1``), the served ``model`` name, and
+    ``api: completions`` (default; prompts chat-formatted here when the deployment says so) or ``chat``."""
+
+    #: Credentials key prefix and environment variable of the key; None: the deployment's host, no env.
+    env_var: str | None = None
+    #: Where the API lives when the deployment gives no base_url (None: base_url is required).
+    default_base_url: str | None = None
+    #: Without a key, refuse to start (hosted services) instead of sending a dummy one.
+    requires_key: bool = False
+    #: Most top log probabilities a completions request may ask for per token.
+    max_completion_logprobs: int = 20
+    #: Most stop sequences the API takes (the rest are applied to the text afterwards).
+    max_stop_sequences: int | None = None
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        model: str | None = None,
+        api: str | None = None,
+        api_key: str | None = None,
+        timeout_s: float = 120.0,
+        retry: Mapping[str, Any] | None = None,
+        logprobs: bool = True,
+        cache: SqliteCache | None = None,
+        deployment: Any = None,
+        model_name: str | None = None,
+        tokenizer: Any = None,
+        credentials: Credentials | None = None,
+    ) -> None:
+        super().__init__(cache)
+        self.deployment = deployment
+        self.name = getattr(deployment, "name", None) or model_name or model or type(self).__name__
+        where = f"model deployment {self.name}"
+        self.host = getattr(deployment, "host_organization", None) or self.name.split("/")[0]
+        self.credentials = credentials if credentials is not None else Credentials()
+        self.model = model or self.default_model(model_name or self.name)
+        self.api = api or self.default_api(self.model)
+        if self.api not in APIS:
+            raise UserError(f"{where}: api must be one of {', '.join(APIS)}, got {self.api!r}")
+        self.base_url = base_url or self.credentials.get(f"{self.host}BaseUrl") or self.default_base_url
+        if not self.base_url:
+            raise UserError(f"{where}: client_spec args need base_url (e.g. http://localhost:8000/v1)")
+        if isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float)) or timeout_s <= 0:
+            raise UserError(f"{where}: timeout_s must be a positive number of seconds, got {timeout_s!r}")
+        self.timeout_s = float(timeout_s)
+        self.retry_policy = RetryPolicy.from_args(retry, where)
+        self.want_logprobs = logprobs
+        self.tokenizer = tokenizer
+        key = api_key or self.credentials.api_key(self.host, self.name, self.env_var)
+        if key is None and self.requires_key:
+            raise UserError(missing_key_message(self.host, self.env_var or "", self.credentials, where))
+        self._api_key = key or DUMMY_KEY
+        self._secrets = [k for k in [key, *self.credentials.secrets()] if k]
+        formats = (getattr(deployment, "chat_template", None), getattr(deployment, "prompt_format", None))
+        if self.api == "chat" and any(f is not None for f in formats):
+            raise UserError(
+                f"{where}: chat_template/prompt_format format prompts for api: completions; "
+                "with api: chat the server applies the model's template"
+            )
+        #: Replaced by tests so retries do not really sleep.
+        self.sleep: Callable[[float], None] = time.sleep
+        self._lock = threading.Lock()
+        self._sdk: Any = None
+        self._formatter: Any = None
+        self._formatter_ready = False
+
+    def __repr__(self) -> str:  # never show the key
+        return f"{type(self).__name__}({self.name!r}, base_url={self.base_url!r}, api={self.api!r})"
+
+    # --- what subclasses adapt ------------------------------------------------------------------
+    def default_model(self, model_name: str) -> str:
+        """The API's model id when the deployment gives none: the model's full name (as vLLM serves it)."""
+        return model_name
+
+    def default_api(self, model: str) -> str:
+        return "completions"
+
+    def make_sdk_client(self) -> Any:
+        import openai
+
+        return openai.OpenAI(
+            base_url=self.base_url, api_key=self._api_key, max_retries=0, timeout=self.timeout_s
+        )
+
+    def chat_logprob_params(self, top_k: int) -> dict[str, Any]:
+        return {"logprobs": True, "top_logprobs": min(max(top_k, 0), 20)}
+
+    # --- helpers ----------------------------------------------------------------------------------
+    def redact(self, text: str) -> str:
+        return redact(text, self._secrets)
+
+    @property
+    def sdk(self) -> Any:
+        with self._lock:
+            if self._sdk is None:
+                self._sdk = self.make_sdk_client()
+            return self._sdk
+
+    def _format(self, prompt: str) -> str:
+        with self._lock:
+            if not self._formatter_ready:
+                self._formatter = self._make_formatter()
+                self._formatter_ready = True
+        return self._formatter.format_prompt(prompt) if self._formatter is not None else prompt
+
+    def _make_formatter(self) -> Any:
+        if self.deployment is None:
+            return None
+        from helm_lite.chat.formatter import make_chat_formatter
+
+        return make_chat_formatter(self.deployment, self._hf_tokenizer)
+
+    def _hf_tokenizer(self) -> Any:
+        hf = getattr(self.tokenizer, "hf_tokenizer", None)
+        if hf is None:
+            raise UserError(
+                f"model deployment {self.name}: chat_template: tokenizer needs a Hugging Face "
+                "tokenizer_name (the template ships with it)"
+            )
+        return hf
+
+    # --- Client contract -----------------------------------------------------------------------------
+    def raw_request(self, request: Request) -> dict[str, Any]:
+        from helm_lite.chat.formatter import merge_stop_sequences
+
+        deployment_stops = list(getattr(self.deployment, "stop_sequences", []) or [])
+        stops = merge_stop_sequences(list(request.stop_sequences), deployment_stops)
+        top_k = max(1, request.top_k_per_token)
+        if self.api == "chat":
+            params = self.chat_logprob_params(top_k) if self.want_logprobs else {}
+            return chat_body(request, self.model, stops, params, self.max_stop_sequences)
+        # Scoring requests (echo) measure the text itself, so they are never chat-formatted.
+        prompt = request.prompt if request.echo_prompt else self._format(request.prompt)
+        top = min(top_k, self.max_completion_logprobs) if self.want_logprobs else None
+        return completions_body(request, self.model, prompt, stops, top, self.max_stop_sequences)
+
+    def compute(self, raw_request: dict[str, Any]) -> dict[str, Any]:
+        chat = "messages" in raw_request
+        if chat and raw_request.get("echo"):
+            raise HostedAPIError(
+                f"{self.name}: echo_prompt requests (prompt log probabilities, used by the "
+                "language_modeling and multiple_choice_separate adapters) need api: completions; "
+                "the chat API cannot echo the prompt"
+            )
+        body = sent_fields(raw_request)
+        sdk = self.sdk
+        create = sdk.chat.completions.create if chat else sdk.completions.create
+
+        def once() -> dict[str, Any]:
+            answer: dict[str, Any] = create(**body).model_dump(mode="json")
+            return answer
+
+        try:
+            response = call_with_retries(
+                once, self.retry_policy, describe=self.name, redact=self.redact, sleep=self.sleep
+            )
+        except RetriesExhaustedError:
+            raise
+        except Exception as e:  # refused (4xx), bad answer…: say so without any key
+            text = " ".join((str(e).strip() or type(e).__name__).split())
+            raise HostedAPIError(f"{self.name}: {type(e).__name__}: {self.redact(text)}") from None
+        completions = parse_response(raw_request, response)
+        if not completions:
+            raise HostedAPIError(f"{self.name}: the API answered with no choices")
+        return {"completions": completions}
+
+
+class OpenAIClient(OpenAICompatibleClient):
+    """api.openai.com: key ``openaiApiKey`` or ``OPENAI_API_KEY``; chat API except for the
+    completion-only models (gpt-3.5-turbo-instruct, davinci-002, babbage-002)."""
+
+    env_var = "OPENAI_API_KEY"
+    default_base_url = "https://api.openai.com/v1"
+    requires_key = True
+    max_completion_logprobs = 5
+    max_stop_sequences = 4
+
+    COMPLETIONS_MODELS = ("gpt-3.5-turbo-instruct", "davinci-002", "babbage-002")
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        model: str | None = None,
+        api: str | None = None,
+        api_key: str | None = None,
+        timeout_s: float = 120.0,
+        retry: Mapping[str, Any] | None = None,
+        logprobs: bool = True,
+        openai_model_name: str | None = None,
+        org_id: str | None = None,
+        cache: SqliteCache | None = None,
+        deployment: Any = None,
+        model_name: str | None = None,
+        tokenizer: Any = None,
+        credentials: Credentials | None = None,
+    ) -> None:
+        super().__init__(
+            base_url=base_url,
+            model=model or openai_model_name,
+            api=api,
+            api_key=api_key,
+            timeout_s=timeout_s,
+            retry=retry,
+            logprobs=logprobs,
+            cache=cache,
+            deployment=deployment,
+            model_name=model_name,
+            tokenizer=tokenizer,
+            credentials=credentials,
+        )
+        self.org_id = org_id or self.credentials.get(f"{self.host}OrgId")
+
+    def default_model(self, model_name: str) -> str:
+        return model_name.split("/", 1)[-1]  # openai/gpt-4o-mini → gpt-4o-mini
+
+    def default_api(self, model: str) -> str:
+        return "completions" if model.startswith(self.COMPLETIONS_MODELS) else "chat"
+
+    def make_sdk_client(self) -> Any:
+        import openai
+
+        return openai.OpenAI(
+            base_url=self.base_url,
+            api_key=self._api_key,
+            organization=self.org_id,
+            max_retries=0,
+            timeout=self.timeout_s,
+        )
+
+
+class VLLMServerClient(OpenAICompatibleClient):
+    """HELM's ``helm.clients.vllm_client.VLLMClient``: a ``vllm serve`` endpoint, completions API;
+    HELM's ``vllm_model_name`` is accepted for ``model``."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        model: str | None = None,
+        api: str | None = None,
+        api_key: str | None = None,
+        timeout_s: float = 120.0,
+        retry: Mapping[str, Any] | None = None,
+        logprobs: bool = True,
+        vllm_model_name: str | None = None,
+        cache: SqliteCache | None = None,
+        deployment: Any = None,
+        model_name: str | None = None,
+        tokenizer: Any = None,
+        credentials: Credentials | None = None,
+    ) -> None:
+        super().__init__(
+            base_url=base_url,
+            model=model or vllm_model_name,
+            api=api,
+            api_key=api_key,
+            timeout_s=timeout_s,
+            retry=retry,
+            logprobs=logprobs,
+            cache=cache,
+            deployment=deployment,
+            model_name=model_name,
+            tokenizer=tokenizer,
+            credentials=credentials,
+        )
+
+
+class VLLMServerChatClient(VLLMServerClient):
+    """HELM's ``helm.clients.vllm_client.VLLMChatClient``: the same server through its chat API."""
+
+    def default_api(self, model: str) -> str:
+        return "chat"
