@@ -80,6 +80,41 @@ def test_batched_and_one_at_a_time_greedy_agree(client) -> None:
         assert math.isclose(a.completions[0].logprob, b.completions[0].logprob, abs_tol=1e-3)
 
 
+def test_shared_few_shot_prefix_is_computed_once_with_the_same_answers(client, monkeypatch) -> None:
+    from helm_lite.clients import hf_generation
+
+    shots = "".join(f"Q: What is {i} + {i}?\nA: {2 * i}\n\n" for i in range(1, 9))
+    requests = [_req(f"{shots}Q: What is {i} + {i}?\nA:", max_tokens=6) for i in (11, 23, 7, 40)]
+    calls = []
+    real = hf_generation._prefix_cache
+    monkeypatch.setattr(
+        hf_generation, "_prefix_cache", lambda m, prefix, *a: calls.append(len(prefix)) or real(m, prefix, *a)
+    )
+    shared = HuggingFaceClient(
+        "bundled/smollm2-135m-instruct", deployment=client.deployment, max_batch_size=4
+    )
+    batched = shared.make_requests(requests)
+    assert len(calls) == 1 and calls[0] > 100  # chat header + all eight examples, computed once
+    single = HuggingFaceClient(
+        "bundled/smollm2-135m-instruct", deployment=client.deployment, max_batch_size=1
+    )
+    one_by_one = [single.make_request(r) for r in requests]
+    assert len(calls) == 1  # a batch of one has nothing to share
+    for a, b in zip(batched, one_by_one, strict=True):
+        assert a.completions[0].text == b.completions[0].text
+        # float32; the shared prefix only changes the order of additions inside the matmuls
+        assert math.isclose(a.completions[0].logprob, b.completions[0].logprob, abs_tol=1e-3)
+
+
+def test_shared_prefix_length_leaves_every_prompt_a_token() -> None:
+    from helm_lite.clients.hf_generation import shared_prefix_length
+
+    assert shared_prefix_length([[1, 2, 3, 4], [1, 2, 3, 5]]) == 3
+    assert shared_prefix_length([[1, 2, 3], [1, 2, 3, 4]]) == 2  # the shorter keeps its last token
+    assert shared_prefix_length([[1, 2], [3, 2]]) == 0
+    assert shared_prefix_length([[1, 2, 3]]) == 0  # one prompt: nothing to share
+
+
 def test_seeded_sampling_is_reproducible(client) -> None:
     request = _req("Tell me a story.", temperature=1.0, num_completions=3, max_tokens=12)
     first = client.make_request(request).completions
