@@ -75,8 +75,11 @@ class Received:
 class FakeOpenAIServer:
     """``with FakeOpenAIServer(model="m", api_key="k") as server: server.url …``"""
 
-    def __init__(self, model: str = "fake/model", api_key: str | None = None) -> None:
+    def __init__(
+        self, model: str = "fake/model", api_key: str | None = None, also: tuple[str, ...] = ()
+    ) -> None:
         self.model = model
+        self.models = (model, *also)  # served model names
         self.api_key = api_key
         self.received: list[Received] = []
         self._lock = threading.Lock()
@@ -116,13 +119,11 @@ class FakeOpenAIServer:
         together = path.startswith("/together/")
         route = path.removeprefix("/together")
         if route == "/v1/models":
-            return 200, {
-                "object": "list",
-                "data": [{"id": self.model, "object": "model", "owned_by": "fake"}],
-            }
+            data = [{"id": m, "object": "model", "owned_by": "fake"} for m in self.models]
+            return 200, {"object": "list", "data": data}
         if route not in ("/v1/completions", "/v1/chat/completions"):
             return 404, _error(f"no route {path}", "not_found")
-        if body.get("model") != self.model:
+        if body.get("model") not in self.models:
             return 404, _error(f"The model `{body.get('model')}` does not exist.", "model_not_found")
         stops = body.get("stop") or []
         stops = [stops] if isinstance(stops, str) else list(stops)
@@ -154,7 +155,7 @@ class FakeOpenAIServer:
             "id": "cmpl-fake",
             "object": "text_completion",
             "created": 0,
-            "model": self.model,
+            "model": body["model"],
             "choices": choices,
             "usage": {"prompt_tokens": len(p_tokens), "completion_tokens": 0, "total_tokens": len(p_tokens)},
         }
@@ -200,7 +201,7 @@ class FakeOpenAIServer:
             "id": "chatcmpl-fake",
             "object": "chat.completion",
             "created": 0,
-            "model": self.model,
+            "model": body["model"],
             "choices": choices,
         }
 
@@ -225,7 +226,9 @@ class FakeOpenAIServer:
 
             def _handle(self, body: dict[str, Any]) -> None:
                 with server._lock:
-                    server.received.append(Received(self.path, dict(self.headers), body))
+                    server.received.append(
+                        Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                    )
                 if server.api_key is not None:
                     sent = self.headers.get("Authorization", "")
                     if sent != f"Bearer {server.api_key}":

@@ -94,12 +94,7 @@ class OpenAICompatibleClient(Client):
             raise UserError(missing_key_message(self.host, self.env_var or "", self.credentials, where))
         self._api_key = key or DUMMY_KEY
         self._secrets = [k for k in [key, *self.credentials.secrets()] if k]
-        formats = (getattr(deployment, "chat_template", None), getattr(deployment, "prompt_format", None))
-        if self.api == "chat" and any(f is not None for f in formats):
-            raise UserError(
-                f"{where}: chat_template/prompt_format format prompts for api: completions; "
-                "with api: chat the server applies the model's template"
-            )
+        self._check_chat_formatting(where)
         #: Replaced by tests so retries do not really sleep.
         self.sleep: Callable[[float], None] = time.sleep
         self._lock = threading.Lock()
@@ -146,21 +141,28 @@ class OpenAICompatibleClient(Client):
                 self._formatter_ready = True
         return self._formatter.format_prompt(prompt) if self._formatter is not None else prompt
 
+    def _check_chat_formatting(self, where: str) -> None:
+        """Local chat formatting only makes sense for completions, and a template needs an HF tokenizer."""
+        chat_template = getattr(self.deployment, "chat_template", None)
+        prompt_format = getattr(self.deployment, "prompt_format", None)
+        if self.api == "chat" and (chat_template is not None or prompt_format is not None):
+            raise UserError(
+                f"{where}: chat_template/prompt_format format prompts for api: completions; "
+                "with api: chat the server applies the model's template"
+            )
+        # Checked on the class: reading the property would load the tokenizer now.
+        if chat_template is not None and not hasattr(type(self.tokenizer), "hf_tokenizer"):
+            raise UserError(
+                f"{where}: chat_template: tokenizer needs a Hugging Face tokenizer_name "
+                "(the template ships with the tokenizer)"
+            )
+
     def _make_formatter(self) -> Any:
         if self.deployment is None:
             return None
         from helm_lite.chat.formatter import make_chat_formatter
 
-        return make_chat_formatter(self.deployment, self._hf_tokenizer)
-
-    def _hf_tokenizer(self) -> Any:
-        hf = getattr(self.tokenizer, "hf_tokenizer", None)
-        if hf is None:
-            raise UserError(
-                f"model deployment {self.name}: chat_template: tokenizer needs a Hugging Face "
-                "tokenizer_name (the template ships with it)"
-            )
-        return hf
+        return make_chat_formatter(self.deployment, lambda: self.tokenizer.hf_tokenizer)
 
     # --- Client contract -----------------------------------------------------------------------------
     def raw_request(self, request: Request) -> dict[str, Any]:

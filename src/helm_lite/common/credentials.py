@@ -26,9 +26,9 @@ REDACTED = "[REDACTED]"
 
 # Shapes of secrets an SDK error may quote even when we do not know the key itself.
 _SECRET_SHAPES = re.compile(
-    r"(?i)(bearer\s+)[^\s'\",}]+"  # an Authorization header value
+    r"(?i)(bearer\s+)[^\s'\",;}]+"  # an Authorization header value
     r"|\bsk-[A-Za-z0-9_\-]{8,}"  # OpenAI-style keys
-    r"|(api[_-]?key['\"]?\s*[:=]\s*['\"]?)[^\s'\",}]+"  # api_key=…, "api_key": "…"
+    r"|(api[_-]?key['\"]?\s*[:=]\s*['\"]?)[^\s'\",;}]+"  # api_key=…, "api_key": "…"
 )
 _MIN_SECRET_LEN = 4  # shorter "keys" (e.g. a dummy "x") would blank ordinary words
 

@@ -194,5 +194,9 @@ def _next_wait(
 
 
 def _one_line(e: BaseException) -> str:
+    """The error on one line, with its cause when the SDK's own text is generic ("Connection error.")."""
     text = str(e).strip() or type(e).__name__
+    cause = e.__cause__
+    if cause is not None and str(cause).strip():
+        text += f" ({type(cause).__name__}: {str(cause).strip()})"
     return " ".join(text.split())
