@@ -116,17 +116,23 @@ def classify(error: BaseException) -> Transient | None:
         sdk = sys.modules.get(name)
         if sdk is None:
             continue
-        if isinstance(error, sdk.APITimeoutError):
+        if _is(error, sdk, "APITimeoutError"):
             return Transient("timeout")
-        if isinstance(error, sdk.APIConnectionError):
+        if _is(error, sdk, "APIConnectionError"):
             return Transient("connection error")
-        if isinstance(error, sdk.APIStatusError):
-            status = int(error.status_code)
+        if _is(error, sdk, "APIStatusError"):
+            status = int(getattr(error, "status_code", 0))
             if status == 429 or status >= 500:
                 response = getattr(error, "response", None)
                 return Transient(f"HTTP {status}", parse_retry_after(getattr(response, "headers", None)))
             return None
     return None
+
+
+def _is(error: BaseException, sdk: Any, class_name: str) -> bool:
+    """isinstance against an SDK class that older SDK versions may not have."""
+    cls = getattr(sdk, class_name, None)
+    return isinstance(cls, type) and isinstance(error, cls)
 
 
 def call_with_retries(
