@@ -356,6 +356,27 @@ def test_missing_key_is_a_one_line_error(cls: type, deployment_name: str, env_va
     assert cls(model="m", deployment=d, credentials=creds)._api_key == KEY
 
 
+def test_base_url_from_credentials_and_clear_construction_errors(server: FakeOpenAIServer) -> None:
+    creds = Credentials({"acmeBaseUrl": server.url + "/v1", "acmeApiKey": KEY})
+    c = OpenAICompatibleClient(model=MODEL, deployment=deployment(), credentials=creds)
+    assert c.make_request(req(max_tokens=1)).success  # HELM's <host>BaseUrl and <host>ApiKey
+    with pytest.raises(UserError, match=f"^model deployment {MODEL}: client_spec args need base_url"):
+        OpenAICompatibleClient(model=MODEL, deployment=deployment())
+    with pytest.raises(UserError, match="api must be one of completions, chat, got 'responses'"):
+        client("openai", server.url, api="responses")
+    with pytest.raises(UserError, match="unknown retry setting"):
+        client("openai", server.url, retry={"attempts": 3})
+
+    class NeedsMissingSDK(OpenAICompatibleClient):
+        sdk_module = "helm_lite_no_such_sdk"
+
+    with pytest.raises(
+        UserError,
+        match=r"needs the helm_lite_no_such_sdk package; pip install 'helm-lite\[helm_lite_no_such_sdk\]'",
+    ):
+        NeedsMissingSDK(base_url=server.url, model=MODEL)
+
+
 # --- helm-run end to end ---------------------------------------------------------------------------
 
 RUNS = [

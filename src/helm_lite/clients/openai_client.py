@@ -10,6 +10,7 @@ body (model, prompt or messages, decoding settings, ``random``), never the key o
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import threading
 import time
@@ -44,7 +45,9 @@ class OpenAICompatibleClient(Client):
     """An OpenAI-compatible server: ``base_url`` (ending in ``/v1``), the served ``model`` name, and
     ``api: completions`` (default; prompts chat-formatted here when the deployment says so) or ``chat``."""
 
-    #: Credentials key prefix and environment variable of the key; None: the deployment's host, no env.
+    #: The SDK module this client drives, and the helm-lite extra that installs it.
+    sdk_module: str = "openai"
+    #: Environment variable holding the key (after ``<host>ApiKey`` in the credentials); None: none.
     env_var: str | None = None
     #: Where the API lives when the deployment gives no base_url (None: base_url is required).
     default_base_url: str | None = None
@@ -74,6 +77,11 @@ class OpenAICompatibleClient(Client):
         self.deployment = deployment
         self.name = getattr(deployment, "name", None) or model_name or model or type(self).__name__
         where = f"model deployment {self.name}"
+        if importlib.util.find_spec(self.sdk_module) is None:  # found without importing it
+            raise UserError(
+                f"{where}: {type(self).__name__} needs the {self.sdk_module} package; "
+                f"pip install 'helm-lite[{self.sdk_module}]'"
+            )
         self.host = getattr(deployment, "host_organization", None) or self.name.split("/")[0]
         self.credentials = credentials if credentials is not None else Credentials()
         self.model = model or self.default_model(model_name or self.name)

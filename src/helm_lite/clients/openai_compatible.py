@@ -159,8 +159,8 @@ def parse_response(raw_request: dict[str, Any], response: dict[str, Any]) -> lis
         reason = choice.get("finish_reason")
         prefix = ""
         echoed = _prompt_pairs(response, int(choice.get("index") or 0)) if echo else None
-        if echoed is not None and not text.startswith(echoed[0]):
-            prefix, prompt_pairs = echoed  # Together: the choice holds only the new text
+        if echoed is not None:  # Together: the choice holds only the new text
+            prefix, prompt_pairs = echoed
             pairs = prompt_pairs + (pairs or [])
         if late_stops and not echo:
             text, stopped = _cut_at_stops(text, late_stops)

@@ -20,6 +20,7 @@ class TogetherClient(OpenAICompatibleClient):
     """Together's completions API by default (``api: chat`` for its chat API); ``model`` is
     Together's model id (HELM's ``together_model`` is accepted too)."""
 
+    sdk_module = "together"
     env_var = "TOGETHER_API_KEY"
     default_base_url = "https://api.together.ai"
     requires_key = True
