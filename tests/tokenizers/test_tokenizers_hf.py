@@ -15,7 +15,11 @@ from helm_lite.common.errors import UserError  # noqa: E402
 from helm_lite.common.object_spec import ObjectSpec, create_object  # noqa: E402
 from helm_lite.registry.schema import ModelDeployment  # noqa: E402
 from helm_lite.tokenizers import huggingface as hf_module  # noqa: E402
-from helm_lite.tokenizers.huggingface import HuggingFaceTokenizer, load_hf_tokenizer  # noqa: E402
+from helm_lite.tokenizers.huggingface import (  # noqa: E402
+    HuggingFaceTokenizer,
+    load_hf_tokenizer,
+    load_text_tokenizer,
+)
 
 CHAT_TEMPLATE = (
     "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}</s>{% endfor %}"
@@ -98,7 +102,8 @@ def test_loaded_once_and_shared(tiny_dir: Path) -> None:
     a = HuggingFaceTokenizer(str(tiny_dir), tokenizer_name="a/one")
     b = HuggingFaceTokenizer(str(tiny_dir), tokenizer_name="b/two")
     assert a.hf_tokenizer is b.hf_tokenizer
-    assert load_hf_tokenizer(str(tiny_dir)) is a.hf_tokenizer
+    assert load_text_tokenizer(str(tiny_dir)) is a.hf_tokenizer
+    assert load_hf_tokenizer(str(tiny_dir)) is load_hf_tokenizer(str(tiny_dir))
     assert a.lock is b.lock
 
 
@@ -117,7 +122,7 @@ def test_offline_loading_uses_local_files_only(
         return original(path, **kwargs)
 
     monkeypatch.setattr(AutoTokenizer, "from_pretrained", spy)
-    assert HuggingFaceTokenizer(str(directory)).encode("hello")
+    assert load_hf_tokenizer(str(directory)).encode("hello")
     assert seen and all(k.get("local_files_only") for k in seen)
 
 
@@ -158,7 +163,7 @@ def test_bundled_names_are_resolved(tiny_dir: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(
         hf_module, "resolve_path", lambda name: str(tiny_dir) if name == "bundled/x" else name
     )
-    assert HuggingFaceTokenizer("bundled/x").hf_tokenizer is load_hf_tokenizer(str(tiny_dir))
+    assert HuggingFaceTokenizer("bundled/x").hf_tokenizer is load_text_tokenizer(str(tiny_dir))
 
 
 def test_tokenizer_template_formatter(tiny_dir: Path) -> None:

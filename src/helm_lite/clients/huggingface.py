@@ -108,6 +108,15 @@ class HuggingFaceClient(Client):
         return load_hf_tokenizer(self.path, trust_remote_code=self.trust_remote_code, revision=self.revision)
 
     @property
+    def text_tokenizer(self) -> Any:
+        """For chat templates: transformers-free where possible, so cached runs never import it."""
+        from helm_lite.tokenizers.huggingface import load_text_tokenizer
+
+        return load_text_tokenizer(
+            self.path, trust_remote_code=self.trust_remote_code, revision=self.revision
+        )
+
+    @property
     def device(self) -> str:
         return pick_device(self.device_name)
 
@@ -130,11 +139,11 @@ class HuggingFaceClient(Client):
 
         formatter = None
         if self.deployment is not None:
-            formatter = make_chat_formatter(self.deployment, lambda: self.tokenizer)
+            formatter = make_chat_formatter(self.deployment, lambda: self.text_tokenizer)
         if formatter is None and self.apply_chat_template is not False:
-            has_template = getattr(self.tokenizer, "chat_template", None) is not None
+            has_template = getattr(self.text_tokenizer, "chat_template", None) is not None
             if self.apply_chat_template or has_template:
-                formatter = TokenizerTemplateFormatter(self.tokenizer)
+                formatter = TokenizerTemplateFormatter(self.text_tokenizer)
         return formatter
 
     # --- Client contract -------------------------------------------------------------------------

@@ -87,6 +87,34 @@ def load_hf_tokenizer(
         return _loaded[key]
 
 
+def load_text_tokenizer(
+    pretrained_model_name_or_path: str,
+    revision: str | None = None,
+    use_fast: bool = True,
+    trust_remote_code: bool = False,
+) -> Any:
+    """A tokenizer for text work only (encode, decode, chat templates): transformers-free when the
+    model folder allows it (`LightHFTokenizer`), else the same object as `load_hf_tokenizer`.
+
+    Generation needs the transformers tokenizer (e.g. for stop strings); counting tokens and rendering
+    chat templates on a cached run do not, and skipping the transformers import saves seconds.
+    """
+    path = resolve_path(pretrained_model_name_or_path)
+    if use_fast and revision is None and not trust_remote_code and os.path.isdir(os.path.expanduser(path)):
+        key = (path, "light", True)
+        with _load_lock:
+            if key not in _loaded:
+                from helm_lite.tokenizers.light_hf import LightHFTokenizer
+
+                light = LightHFTokenizer.load(path)
+                if light is not None:
+                    _loaded[key] = light
+                    _use_locks.setdefault(id(light), threading.Lock())
+            if key in _loaded:
+                return _loaded[key]
+    return load_hf_tokenizer(path, revision=revision, use_fast=use_fast, trust_remote_code=trust_remote_code)
+
+
 def hf_tokenizer_lock(hf_tokenizer: Any) -> threading.Lock:
     """A lock to hold while using a shared tokenizer: Rust tokenizers refuse concurrent mutation."""
     with _load_lock:
@@ -149,9 +177,10 @@ class HuggingFaceTokenizer(Tokenizer):
 
     @property
     def hf_tokenizer(self) -> Any:
-        """The underlying ``transformers`` tokenizer (loaded on first use), e.g. for chat templates."""
+        """The underlying tokenizer (loaded on first use), e.g. for chat templates: a transformers one,
+        or its transformers-free equivalent where `load_text_tokenizer` can build one."""
         if self._hf is None:
-            self._hf = load_hf_tokenizer(
+            self._hf = load_text_tokenizer(
                 self.pretrained_model_name_or_path,
                 revision=self.revision,
                 use_fast=self.use_fast,
