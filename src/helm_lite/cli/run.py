@@ -79,6 +79,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--disable-cache", action="store_true", help="do not read or write the request cache")
     p.add_argument("--exit-on-error", action="store_true", help="stop at the first failed run")
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    p.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        default="local",
+        help="where model requests are computed: this process, or engine replicas on a Ray cluster "
+        "(pip install 'helm-lite[ray]'; see docs/ray.md)",
+    )
+    p.add_argument(
+        "--ray-address",
+        default=None,
+        metavar="ADDRESS",
+        help="with --executor ray: auto, HOST:PORT or ray://HOST:PORT "
+        "(default: start or join a local cluster)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return p
 
@@ -87,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not args.conf_paths and not args.run_entries:
         fail(PROG, "give run entries with --conf-paths or --run-entries")
+    if args.ray_address is not None and args.executor != "ray":
+        fail(PROG, "--ray-address needs --executor ray")
     setup_logging(args.verbose)
 
     from helm_lite.common.errors import UserError
@@ -105,6 +121,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from helm_lite.common.cache import CacheManager
     from helm_lite.common.credentials import load_credentials
+    from helm_lite.executors import make_executor
     from helm_lite.registry.loader import load_registry
     from helm_lite.run_entries.conf import RunEntry, read_conf_files
     from helm_lite.run_entries.construct import Selection, construct_run_specs
@@ -144,7 +161,8 @@ def _run(args: argparse.Namespace) -> int:
         data_mirror=args.data_mirror,
     )
     try:
-        failed = Runner(config, Services(registry, caches, credentials)).run_all(run_specs)
+        executor = make_executor(args.executor, args.ray_address)
+        failed = Runner(config, Services(registry, caches, credentials), executor).run_all(run_specs)
     finally:
         caches.close()
     if failed:

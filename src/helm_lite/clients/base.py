@@ -3,7 +3,9 @@
 A client implementation only says how to build the cache key (`raw_request`) and how to compute a
 response for one raw request (`compute`) or a whole batch (`compute_batch`, overridden by local
 engines). Everything else — cache lookups, batching, threads for remote APIs, timing, turning
-exceptions into failed results — lives here once.
+exceptions into failed results — lives here once. Where the missing answers are computed is a
+`Dispatcher`'s choice (this process by default, Ray actors with `helm-run --executor ray`); the
+calling process always does the cache lookups and writes.
 
 Responses are plain dicts (pickled into the cache):
 ``{"completions": [{"text", "logprob", "tokens": [{"text", "logprob"}], "finish_reason"?}], ...}``.
@@ -17,7 +19,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from typing import Any
+from typing import Any, Protocol
 
 from helm_lite.common.cache import NoCache, SqliteCache, cache_key
 from helm_lite.common.request import GeneratedOutput, Request, RequestResult, Token
@@ -76,12 +78,18 @@ class Client(ABC):
         return self.make_requests([request])[0]
 
     def make_requests(
-        self, requests: list[Request], num_threads: int = 1, progress: Progress | None = None
+        self,
+        requests: list[Request],
+        num_threads: int = 1,
+        progress: Progress | None = None,
+        dispatcher: Dispatcher | None = None,
     ) -> list[RequestResult]:
         """Answer requests in order: cached ones from the cache, the rest in batches or threads.
 
-        Each computed answer is stored as soon as it (or its batch) arrives; answers that took under
-        10 ms to compute (cheap local models) are committed together, at least every 0.2 s.
+        Only the missing answers are computed, once per distinct raw request, by `dispatcher` (this
+        process by default; a cluster with `helm-run --executor ray`). This process stays the only
+        cache writer: each computed answer is stored as soon as its batch arrives; answers that took
+        under 10 ms to compute (cheap local models) are committed together, at least every 0.2 s.
         """
         raws = [self.raw_request(r) for r in requests]
         hits = self.cache.get_many(raws)
@@ -92,27 +100,85 @@ class Client(ABC):
                 results[i] = self._result(requests[i], hit, cached=True)
             else:
                 missing.setdefault(cache_key(raw), []).append(i)
-        groups = list(missing.values())
-        num_hits = len(requests) - sum(len(g) for g in groups)
+        chunks = self.plan_batches(raws, list(missing.values()))
+        batches = [[raws[g[0]] for g in chunk] for chunk in chunks]
+        num_hits = len(requests) - sum(len(g) for g in missing.values())
         if progress is not None and num_hits:
             progress(num_hits)
+        store = _Store(self.cache)
 
-        def finish(group: list[int], response: dict[str, Any] | None, error: str | None) -> None:
-            for i in group:
-                if response is None:
-                    results[i] = RequestResult(
-                        success=False, embedding=[], completions=[], cached=False, error=error
-                    )
-                else:
-                    results[i] = self._result(requests[i], response, cached=False)
-            if progress is not None:
-                progress(len(group))
+        def done(index: int, responses: list[dict[str, Any]] | None, error: str | None) -> None:
+            chunk = chunks[index]
+            if responses is not None:
+                store.add_many(list(zip(batches[index], responses, strict=True)))
+            for k, group in enumerate(chunk):
+                for i in group:
+                    if responses is None:
+                        results[i] = RequestResult(
+                            success=False, embedding=[], completions=[], cached=False, error=error
+                        )
+                    else:
+                        results[i] = self._result(requests[i], responses[k], cached=False)
+                if progress is not None:
+                    progress(len(group))
 
-        if self.max_batch_size > 1:
-            self._run_batches(raws, groups, finish)
-        else:
-            self._run_threads(raws, groups, finish, num_threads)
+        try:
+            (dispatcher or LOCAL_DISPATCHER).run(self, batches, done, num_threads)
+        finally:
+            store.flush()
         return [r for r in results if r is not None]
+
+    def plan_batches(self, raws: list[dict[str, Any]], groups: list[list[int]]) -> list[list[list[int]]]:
+        """Split groups of identical requests into the batches one compute call answers.
+
+        Local engines (`max_batch_size > 1`): groups with equal `batch_key`, sorted by
+        `batch_sort_key`, in chunks of `max_batch_size`. Remote clients: one group per batch.
+        """
+        if self.max_batch_size <= 1:
+            return [[g] for g in groups]
+        by_key: dict[Any, list[list[int]]] = {}
+        for g in groups:
+            by_key.setdefault(self.batch_key(raws[g[0]]), []).append(g)
+        chunks = []
+        for same in by_key.values():
+            same.sort(key=lambda g: self.batch_sort_key(raws[g[0]]))
+            for start in range(0, len(same), self.max_batch_size):
+                chunks.append(same[start : start + self.max_batch_size])
+        return chunks
+
+    def compute_timed(self, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Answers for one planned batch, with the timing fields the cache stores; raises on failure.
+
+        Local engines answer the batch with one `compute_batch` call (every answer records the batch
+        size and time); remote clients answer their one-request batches with `compute`.
+        """
+        if self.max_batch_size <= 1:
+            return [self._timed_one(raw) for raw in batch]
+        t0, started_at = time.perf_counter(), int(time.time())
+        responses = self.compute_batch(batch)
+        elapsed = time.perf_counter() - t0
+        if len(responses) != len(batch):
+            raise RuntimeError(f"compute_batch returned {len(responses)} answers for {len(batch)} requests")
+        timed = []
+        for response in responses:
+            response = dict(response)
+            response.setdefault("request_time", elapsed)
+            response["request_datetime"] = started_at
+            response["batch_size"] = len(batch)
+            response["batch_request_time"] = elapsed
+            timed.append(response)
+        return timed
+
+    def try_compute(self, batch: list[dict[str, Any]]) -> tuple[list[dict[str, Any]] | None, str | None]:
+        """`(answers, None)` or `(None, error)`: a failed batch is recorded, never a crash losing work."""
+        try:
+            return self.compute_timed(batch), None
+        except Exception as e:
+            if self.max_batch_size > 1:
+                logger.warning("Batch of %d requests failed: %s", len(batch), e)
+            else:
+                logger.warning("Request failed: %s", e)
+            return None, f"{type(e).__name__}: {e}"
 
     # --- internals --------------------------------------------------------------------------------
     def _result(self, request: Request, response: dict[str, Any], cached: bool) -> RequestResult:
@@ -134,72 +200,39 @@ class Client(ABC):
         response["request_datetime"] = started_at
         return response
 
-    def _run_threads(
-        self,
-        raws: list[dict[str, Any]],
-        groups: list[list[int]],
-        finish: Callable[[list[int], dict[str, Any] | None, str | None], None],
-        num_threads: int,
-    ) -> None:
-        store = _Store(self.cache)
 
-        def one(group: list[int]) -> tuple[list[int], dict[str, Any] | None, str | None]:
-            raw = raws[group[0]]
-            try:
-                response = self._timed_one(raw)
-            except Exception as e:  # a failed request is recorded, never a crash that loses work
-                logger.warning("Request failed: %s", e)
-                return group, None, f"{type(e).__name__}: {e}"
-            store.add(raw, response)
-            return group, response, None
+#: `done(batch_index, answers, error)`: exactly one of `answers` and `error` is None.
+Done = Callable[[int, list[dict[str, Any]] | None, str | None], None]
 
-        if self.max_threads is not None:
-            num_threads = min(num_threads, self.max_threads)
-        try:
-            if num_threads <= 1 or len(groups) <= 1:
-                for g in groups:
-                    finish(*one(g))
-                return
-            with ThreadPoolExecutor(max_workers=num_threads) as pool:
-                for fut in as_completed([pool.submit(one, g) for g in groups]):
-                    finish(*fut.result())
-        finally:
-            store.flush()
 
-    def _run_batches(
-        self,
-        raws: list[dict[str, Any]],
-        groups: list[list[int]],
-        finish: Callable[[list[int], dict[str, Any] | None, str | None], None],
-    ) -> None:
-        by_key: dict[Any, list[list[int]]] = {}
-        for g in groups:
-            by_key.setdefault(self.batch_key(raws[g[0]]), []).append(g)
-        for same in by_key.values():
-            same.sort(key=lambda g: self.batch_sort_key(raws[g[0]]))
-            for start in range(0, len(same), self.max_batch_size):
-                chunk = same[start : start + self.max_batch_size]
-                batch = [raws[g[0]] for g in chunk]
-                t0, started_at = time.perf_counter(), int(time.time())
-                try:
-                    responses = self.compute_batch(batch)
-                except Exception as e:
-                    logger.warning("Batch of %d requests failed: %s", len(batch), e)
-                    for g in chunk:
-                        finish(g, None, f"{type(e).__name__}: {e}")
-                    continue
-                elapsed = time.perf_counter() - t0
-                stored = []
-                for raw, response in zip(batch, responses, strict=True):
-                    response = dict(response)
-                    response.setdefault("request_time", elapsed)
-                    response["request_datetime"] = started_at
-                    response["batch_size"] = len(batch)
-                    response["batch_request_time"] = elapsed
-                    stored.append((raw, response))
-                self.cache.put_many(stored)
-                for g, (_, response) in zip(chunk, stored, strict=True):
-                    finish(g, response, None)
+class Dispatcher(Protocol):
+    """Where a client's missing batches are computed: this process, or Ray actors on a cluster.
+
+    `run` calls `done` once per batch, from the calling thread, as each batch finishes (in any
+    order); the client then stores the answers. A dispatcher never touches the cache.
+    """
+
+    def run(self, client: Client, batches: list[list[dict[str, Any]]], done: Done, num_threads: int) -> None:
+        """Compute every batch (with `client.try_compute` or a copy of the client elsewhere)."""
+
+
+class LocalDispatcher:
+    """This process: local engines batch after batch; remote clients in `num_threads` threads."""
+
+    def run(self, client: Client, batches: list[list[dict[str, Any]]], done: Done, num_threads: int) -> None:
+        if client.max_threads is not None:
+            num_threads = min(num_threads, client.max_threads)
+        if client.max_batch_size > 1 or num_threads <= 1 or len(batches) <= 1:
+            for index, batch in enumerate(batches):
+                done(index, *client.try_compute(batch))
+            return
+        with ThreadPoolExecutor(max_workers=num_threads) as pool:
+            futures = {pool.submit(client.try_compute, batch): index for index, batch in enumerate(batches)}
+            for future in as_completed(futures):
+                done(futures[future], *future.result())
+
+
+LOCAL_DISPATCHER = LocalDispatcher()
 
 
 class _Store:
@@ -219,11 +252,15 @@ class _Store:
         self._last = time.monotonic()
 
     def add(self, raw: dict[str, Any], response: dict[str, Any]) -> None:
+        self.add_many([(raw, response)])
+
+    def add_many(self, items: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+        """Answers of one batch: committed together, at once if any of them was expensive."""
         with self._lock:
-            self._pending.append((raw, response))
+            self._pending.extend(items)
             now = time.monotonic()
             if (
-                response.get("request_time", 0.0) >= self.CHEAP_S
+                any(response.get("request_time", 0.0) >= self.CHEAP_S for _, response in items)
                 or len(self._pending) >= self.BATCH_N
                 or now - self._last >= self.BATCH_S
             ):

@@ -1,0 +1,52 @@
+"""One engine replica: a copy of a deployment's client, with no cache, answering planned batches.
+
+It lives in a Ray actor (see `ray_executor`), possibly on another node, so it never opens a cache
+file: answers go back to the driver, which stores them. Nothing here imports Ray.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from helm_lite.clients.base import Client
+from helm_lite.common.cache import CacheManager
+from helm_lite.common.credentials import Credentials
+from helm_lite.registry.loader import Registry
+from helm_lite.registry.schema import ModelDeployment, TokenizerConfig
+
+#: A batch's answers, or why it failed (exactly one is None), as `Client.try_compute` returns it.
+Outcome = tuple[list[dict[str, Any]] | None, str | None]
+
+
+@dataclass(frozen=True)
+class ReplicaSpec:
+    """Everything a replica needs to build its client (plain data, so Ray can ship it to any node)."""
+
+    deployment: ModelDeployment
+    tokenizer_config: TokenizerConfig | None
+    credentials: Credentials
+
+
+class Replica:
+    """Builds the client exactly as the driver does (same injected arguments), but cache-less."""
+
+    def __init__(self, spec: ReplicaSpec) -> None:
+        from helm_lite.services import Services
+
+        d, tc = spec.deployment, spec.tokenizer_config
+        registry = Registry({}, {d.name: d}, {tc.name: tc} if tc is not None else {})
+        services = Services(registry, CacheManager("", disabled=True), spec.credentials)
+        self.client: Client = services.client(d.name)
+
+    def pid(self) -> int:
+        return os.getpid()
+
+    def compute(self, batches: list[list[dict[str, Any]]], num_threads: int) -> list[Outcome]:
+        """Outcomes of `batches`, in order; batches of a remote client run in `num_threads` threads."""
+        if num_threads <= 1 or len(batches) <= 1:
+            return [self.client.try_compute(batch) for batch in batches]
+        with ThreadPoolExecutor(max_workers=min(num_threads, len(batches))) as pool:
+            return list(pool.map(self.client.try_compute, batches))
