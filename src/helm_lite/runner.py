@@ -6,7 +6,11 @@ import logging
 import os
 import platform
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from importlib import metadata as importlib_metadata
 from typing import Any
@@ -20,6 +24,9 @@ from helm_lite.common.data import DataSource
 from helm_lite.common.errors import RunFailedError, UserError
 from helm_lite.common.json_io import to_jsonable, write_json_atomic
 from helm_lite.common.object_spec import ObjectSpec, create_object
+from helm_lite.executors.base import Executor
+from helm_lite.executors.local import LocalExecutor
+from helm_lite.executors.turns import RequestTurns
 from helm_lite.metrics.base import MetricService
 from helm_lite.metrics.stat_output import remove_nan_per_instance_stats, remove_nan_stats
 from helm_lite.metrics.thinking import thinking_markers
@@ -84,10 +91,17 @@ def _library_versions() -> dict[str, str]:
 
 
 class Runner:
-    def __init__(self, config: RunnerConfig, services: Services) -> None:
+    def __init__(self, config: RunnerConfig, services: Services, executor: Executor | None = None) -> None:
         self.config = config
         self.services = services
+        self.executor = executor if executor is not None else LocalExecutor()
         self.suite_dir = os.path.join(config.output_path, "runs", config.suite)
+        # With several runs in flight, only their request phases overlap: adaptation, metrics and
+        # writing hold this lock (tokenizers and metrics are not meant to be shared across threads).
+        self._driver_lock = threading.RLock()
+        self._bar: Any = None  # one progress bar for all runs in flight, when there are several
+        self._turns: RequestTurns | None = None  # request phases in run order, when there are several
+        self._bar_lock = threading.Lock()
 
     def prepare(self, run_spec: RunSpec) -> Scenario:
         """Build the scenario, adapter and metrics once, so bad arguments fail before any run starts."""
@@ -107,20 +121,69 @@ class Runner:
                 scenarios[rs.name] = self.prepare(rs)
             except UserError as e:
                 raise UserError(f"run {rs.name}: {e}") from None
-        failed = []
-        for rs in run_specs:
-            try:
-                self.run_one(rs, scenarios[rs.name])
-            except Exception as e:
-                if self.config.exit_on_error:
-                    raise
-                logger.error(
-                    "Run %s failed: %s", rs.name, e, exc_info=not isinstance(e, (UserError, RunFailedError))
-                )
-                failed.append(rs.name)
+        executing = [] if self.config.dry_run else [rs for rs in run_specs if not self._skipped(rs)]
+        try:
+            self.executor.start(self.services, [rs.adapter_spec.model_deployment for rs in executing])
+            if self.executor.concurrent_runs > 1 and len(run_specs) > 1:
+                failed = self._run_concurrently(run_specs, scenarios)
+            else:
+                failed = [rs.name for rs in run_specs if not self._run_and_report(rs, scenarios[rs.name])]
+        finally:
+            self.executor.close()
         for line in self.services.caches.status_lines():
             logger.info("%s", line)
         return failed
+
+    def _run_and_report(self, run_spec: RunSpec, scenario: Scenario) -> bool:
+        """Run one spec; log a failure and return False (or raise it with `exit_on_error`)."""
+        try:
+            self.run_one(run_spec, scenario)
+            return True
+        except Exception as e:
+            if self.config.exit_on_error:
+                raise
+            logger.error(
+                "Run %s failed: %s", run_spec.name, e, exc_info=not isinstance(e, (UserError, RunFailedError))
+            )
+            return False
+        finally:
+            if self._turns is not None:
+                self._turns.release(run_spec.name)
+            self.executor.run_finished(run_spec.adapter_spec.model_deployment)
+
+    def _run_concurrently(self, run_specs: list[RunSpec], scenarios: dict[str, Scenario]) -> list[str]:
+        """Up to `executor.concurrent_runs` runs in flight, grouped by deployment (stable order), so a
+        deployment's engines are released before the next deployment's are requested."""
+        from tqdm import tqdm
+
+        order = {
+            d: i for i, d in enumerate(dict.fromkeys(rs.adapter_spec.model_deployment for rs in run_specs))
+        }
+        ordered = sorted(run_specs, key=lambda rs: order[rs.adapter_spec.model_deployment])
+        self._turns = RequestTurns([(rs.name, rs.adapter_spec.model_deployment) for rs in ordered])
+        ok: dict[str, bool] = {}
+        pool = ThreadPoolExecutor(max_workers=self.executor.concurrent_runs, thread_name_prefix="run")
+        self._bar = tqdm(
+            total=0, desc="all runs", unit="req", disable=not self.config.show_progress, mininterval=0.5
+        )
+        try:
+            futures = {rs.name: pool.submit(self._run_and_report, rs, scenarios[rs.name]) for rs in ordered}
+            for rs in ordered:
+                ok[rs.name] = futures[rs.name].result()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            self._turns.abort()  # runs waiting for a cancelled run's turn give up
+            self.executor.close()  # in-flight requests stop; their runs fail quickly
+            raise
+        finally:
+            pool.shutdown(wait=True)
+            self._bar.close()
+            self._bar = None
+            self._turns = None
+        return [rs.name for rs in run_specs if not ok[rs.name]]
+
+    def _skipped(self, run_spec: RunSpec) -> bool:
+        return self.config.skip_completed_runs and is_complete(os.path.join(self.suite_dir, run_spec.name))
 
     def _metric_specs(self, run_spec: RunSpec) -> list[ObjectSpec]:
         return [_DRY_RUN_METRIC] if self.config.dry_run else list(run_spec.metric_specs)
@@ -131,21 +194,36 @@ class Runner:
             logger.info("Skipping run %s: it is already complete", run_spec.name)
             return
         started = time.time()
-        scenario = scenario or self.prepare(run_spec)
         adapter_spec = run_spec.adapter_spec
-        data_dir = os.path.join(self.config.output_path, "scenarios", scenario.name)
-        os.makedirs(data_dir, exist_ok=True)
-        instances = with_ids(scenario.get_instances(data_dir))
-        instances = downsample(
-            instances, adapter_spec.max_eval_instances, adapter_spec.eval_splits or list(EVAL_SPLITS)
-        )
-
         deployment_name = adapter_spec.model_deployment
-        window = self.services.window_service(deployment_name)
-        states = make_adapter(adapter_spec, window).adapt(instances)
+        with self._driver_lock:
+            scenario = scenario or self.prepare(run_spec)
+            data_dir = os.path.join(self.config.output_path, "scenarios", scenario.name)
+            os.makedirs(data_dir, exist_ok=True)
+            instances = with_ids(scenario.get_instances(data_dir))
+            instances = downsample(
+                instances, adapter_spec.max_eval_instances, adapter_spec.eval_splits or list(EVAL_SPLITS)
+            )
+            window = self.services.window_service(deployment_name)
+            states = make_adapter(adapter_spec, window).adapt(instances)
         logger.info("%s: %d instances, %d requests", run_spec.name, len(instances), len(states))
         if not self.config.dry_run:
             states = self._execute(run_spec.name, deployment_name, states)
+        with self._driver_lock:
+            self._finish(run_spec, run_dir, scenario, states, window, started)
+
+    def _finish(
+        self,
+        run_spec: RunSpec,
+        run_dir: str,
+        scenario: Scenario,
+        states: list[RequestState],
+        window: Any,
+        started: float,
+    ) -> None:
+        """Metrics and output files for a run whose requests are answered."""
+        adapter_spec = run_spec.adapter_spec
+        deployment_name = adapter_spec.model_deployment
         scenario_state = ScenarioState(adapter_spec=adapter_spec, request_states=states)
 
         deployment = self.services.registry.get_deployment(deployment_name)
@@ -177,20 +255,14 @@ class Runner:
         )
 
     def _execute(self, run_name: str, deployment_name: str, states: list[RequestState]) -> list[RequestState]:
-        from tqdm import tqdm
-
-        client = self.services.client(deployment_name)
-        with tqdm(
-            total=len(states),
-            desc=run_name,
-            unit="req",
-            disable=not self.config.show_progress,
-            mininterval=0.5,
-        ) as bar:
-            results = client.make_requests(
+        turn = self._turns.turn(run_name) if self._turns is not None else nullcontext()
+        with self._progress(run_name, len(states)) as progress, turn:
+            results = self.executor.execute(
+                self.services,
+                deployment_name,
                 [s.request for s in states],
                 num_threads=self.config.num_threads,
-                progress=bar.update,
+                progress=progress,
             )
         failures = [r for r in results if not r.success]
         if failures:
@@ -199,6 +271,28 @@ class Runner:
                 f"(first error: {failures[0].error}); answers received so far are cached, rerun to retry"
             )
         return [replace(s, result=r) for s, r in zip(states, results, strict=True)]
+
+    @contextmanager
+    def _progress(self, run_name: str, total: int) -> Iterator[Callable[[int], object]]:
+        """A bar for this run, or the shared bar of all runs in flight (its total grows per run)."""
+        if self._bar is None:
+            from tqdm import tqdm
+
+            with tqdm(
+                total=total, desc=run_name, unit="req", disable=not self.config.show_progress, mininterval=0.5
+            ) as bar:
+                yield bar.update
+            return
+        shared = self._bar
+        with self._bar_lock:
+            shared.total += total
+            shared.refresh()
+
+        def update(n: int) -> None:
+            with self._bar_lock:
+                shared.update(n)
+
+        yield update
 
     def _write(
         self,
