@@ -166,9 +166,16 @@ def generate_batch(
         out = model.generate(
             input_ids=input_ids, attention_mask=mask, generation_config=config, tokenizer=tokenizer, **extra
         )
-        new = out.sequences[:, width:].cpu()
-        logprobs = torch.stack([torch.log_softmax(s.float(), dim=-1) for s in out.logits], dim=1).cpu()
-        chosen = logprobs.gather(-1, new[:, :, None]).squeeze(-1)
+        new_dev = out.sequences[:, width:]
+        # One step at a time: a (batch × steps × vocabulary) stack would double the logits' memory.
+        chosen = torch.stack(
+            [
+                torch.log_softmax(step.float(), dim=-1).gather(-1, new_dev[:, t, None]).squeeze(-1)
+                for t, step in enumerate(out.logits)
+            ],
+            dim=1,
+        ).cpu()
+        new = new_dev.cpu()
         for row in range(new.shape[0]):
             generated[row] = new[row].tolist()
             step_logprobs[row] = chosen[row].tolist()
