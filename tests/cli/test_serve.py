@@ -12,6 +12,8 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +26,7 @@ SMOL = "huggingfacetb/smollm2-135m-instruct"
 VLLM_SMOL = "vllm/smollm2-135m-instruct"
 SERVED_SMOL = "vllm-server/smollm2-135m-instruct"
 HF_SMOL = "huggingface/smollm2-135m-instruct"
+API_KEY = "sk-helm-serve-test-0123456789abcdef"
 PYTHON = "/usr/bin/python-x"  # make_plan's interpreter, fixed so commands compare exactly
 
 # Every engine setting set to a non-default value, plus a client-only argument (max_batch_size).
@@ -333,11 +336,15 @@ def served(tmp_path_factory: pytest.TempPathFactory, smollm2_path: str):
             """
         )
     )
+    # The server requires a key: helm-serve takes it from the environment, the served deployment's
+    # client from credentials.conf (`<host>ApiKey`), as a user would set them up.
+    (local / "credentials.conf").write_text(f'vllm-serverApiKey: "{API_KEY}"\n')
     logs = [open(work / name, "w+") for name in ("helm-serve.stderr", "reference.log")]  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "helm_lite.cli.serve", "--model-deployment", VLLM_SMOL,
-         "--local-path", str(local), "--port", str(port)],
+         "--local-path", str(local), "--port", str(port), "--api-key-env", "HELM_SERVE_TEST_KEY"],
         cwd=work, stdout=subprocess.PIPE, stderr=logs[0], text=True,
+        env={**os.environ, "HELM_SERVE_TEST_KEY": API_KEY},
     )  # fmt: skip
     reference = subprocess.Popen(
         helm_run_argv(HF_SMOL, local, work / "out"),
@@ -362,6 +369,15 @@ def test_served_deployment_matches_huggingface_then_sigterm_stops_cleanly(served
     assert served.url_line == f"Serving {VLLM_SMOL} at {url} as {SMOL} (deployment {SERVED_SMOL})\n", (
         served.work / "helm-serve.stderr"
     ).read_text()
+    # The key is enforced, and nowhere to be seen: not on the server's command line, not in any output.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{url}/models", timeout=10)
+    assert refused.value.code == 401
+    server_pid = next(
+        int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _ppid(p) == served.proc.pid
+    )
+    assert API_KEY.encode() not in Path(f"/proc/{server_pid}/cmdline").read_bytes()
+
     output = served.work / "out"
     result = subprocess.run(
         helm_run_argv(SERVED_SMOL, served.work / "prod_env", output),
@@ -377,9 +393,7 @@ def test_served_deployment_matches_huggingface_then_sigterm_stops_cleanly(served
     assert served_texts == hf_texts
 
     # SIGTERM: the whole server process group stops within the grace period and frees the port.
-    server_group = next(
-        int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _ppid(p) == served.proc.pid
-    )
+    server_group = server_pid  # it leads its own process group
     assert live_pids_in_group(server_group)
     started = time.monotonic()
     served.proc.send_signal(signal.SIGTERM)
@@ -387,6 +401,9 @@ def test_served_deployment_matches_huggingface_then_sigterm_stops_cleanly(served
     assert time.monotonic() - started < 35  # the 30 s grace period, plus our own exit
     assert live_pids_in_group(server_group) == []
     assert port_is_free(served.port)
+    texts = [result.stdout, result.stderr, served.url_line, (served.work / "helm-serve.stderr").read_text()]
+    texts += [p.read_text(errors="replace") for p in served.work.rglob("*") if p.suffix in (".log", ".json")]
+    assert not [t for t in texts if API_KEY in t]
 
 
 def _ppid(proc_dir: Path) -> int | None:

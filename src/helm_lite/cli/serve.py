@@ -26,10 +26,15 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from helm_lite.cli.common import ArgumentParser, fail, positive_int
 from helm_lite.common.errors import UserError
+
+if TYPE_CHECKING:
+    from helm_lite.clients.vllm_engine import VLLMEngineArgs
+    from helm_lite.registry.loader import Registry
+    from helm_lite.registry.schema import ModelDeployment
 
 PROG = "helm-serve"
 #: The client whose deployments describe a vLLM engine (`client_spec.args` are `VLLMEngineArgs`).
@@ -116,7 +121,7 @@ def split_server_args(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     return argv, []
 
 
-def engine_args_of(deployment: Any) -> Any:
+def engine_args_of(deployment: ModelDeployment) -> VLLMEngineArgs:
     """The deployment's `VLLMEngineArgs`; a deployment of another client is a `UserError`."""
     from helm_lite.clients.vllm_engine import VLLMEngineArgs
     from helm_lite.common.object_spec import HELM_CLASS_ALIASES
@@ -135,8 +140,8 @@ def engine_args_of(deployment: Any) -> Any:
 
 
 def make_plan(
-    deployment: Any,
-    engine: Any,
+    deployment: ModelDeployment,
+    engine: VLLMEngineArgs,
     *,
     host: str | None = None,
     port: int | None = None,
@@ -153,7 +158,7 @@ def make_plan(
         serve,
         host=host if host is not None else serve.host,
         port=port if port is not None else serve.port,
-        served_model_name=served_model_name or serve.served_model_name or deployment.model_name,
+        served_model_name=served_model_name or deployment.served_model_name or deployment.model_name,
         cuda_visible_devices=gpus if gpus is not None else serve.cuda_visible_devices,
     )
     assert serve.served_model_name is not None  # model_name is always set
@@ -171,7 +176,8 @@ def make_plan(
         *serve.extra_args,
         *extra_args,
     ]
-    env = {"CUDA_VISIBLE_DEVICES": serve.cuda_visible_devices} if serve.cuda_visible_devices else {}
+    gpu_ids = serve.cuda_visible_devices
+    env = {"CUDA_VISIBLE_DEVICES": gpu_ids} if gpu_ids is not None else {}
     return ServePlan(
         deployment=deployment.name,
         argv=argv,
@@ -183,7 +189,7 @@ def make_plan(
     )
 
 
-def client_note(registry: Any, deployment: Any, plan: ServePlan) -> tuple[str, str | None]:
+def client_note(registry: Registry, deployment: ModelDeployment, plan: ServePlan) -> tuple[str, str | None]:
     """` (deployment D)` when a registered deployment reaches this server, else a warning saying why not."""
     twin = deployment.client_deployment_name
     if twin is None:
