@@ -1,16 +1,16 @@
-"""Turns for runs in flight together: runs of one deployment send their requests in run order.
+"""Turns for runs in flight together, so that they ask for a shared request once, as in order.
 
-With several runs in flight, two runs may share requests (the calibrated and the original
-multiple-choice runs do). Locally the later run finds them in the cache; if both asked at once, the
-model would answer twice and the later run's `cached` flags would differ. So a run of a deployment
-starts its request phase only when every earlier run of that deployment is past its own. Runs of
-other deployments, and all adaptation and metrics, still overlap.
+Two runs may share requests (the calibrated and the original multiple-choice runs do). Run one after
+the other, the later run finds the shared answers in the cache (`cached: true`); in flight together,
+both would miss, and the model would answer twice. So a run starts its request phase only once every
+earlier run that uses the same cache either has sent its requests and got its answers, or is known to
+share none of this run's requests. Runs that share nothing overlap freely.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from helm_lite.common.errors import RunFailedError
@@ -18,22 +18,25 @@ from helm_lite.common.errors import RunFailedError
 
 class RequestTurns:
     def __init__(self, runs: list[tuple[str, str]]) -> None:
-        """`runs`: (run name, deployment name) of every run, in run order."""
+        """`runs`: (run name, cache name) of every run, in run order."""
         self._earlier: dict[str, list[str]] = {}
         seen: dict[str, list[str]] = {}
-        for run, deployment in runs:
-            names = seen.setdefault(deployment, [])
+        for run, cache in runs:
+            names = seen.setdefault(cache, [])
             self._earlier[run] = list(names)
             names.append(run)
+        self._keys: dict[str, frozenset[str]] = {}
         self._released: set[str] = set()
         self._aborted = False
         self._cond = threading.Condition()
 
     @contextmanager
-    def turn(self, run: str) -> Iterator[None]:
-        """Wait until every earlier run of the same deployment has released its turn; release after."""
+    def turn(self, run: str, keys: Iterable[str]) -> Iterator[None]:
+        """Wait until no earlier run may still compute one of `keys` (cache keys); release after."""
         with self._cond:
-            self._cond.wait_for(lambda: self._aborted or self._released.issuperset(self._earlier[run]))
+            self._keys[run] = frozenset(keys)
+            self._cond.notify_all()  # later runs waiting to learn this run's keys
+            self._cond.wait_for(lambda: self._aborted or all(self._clear(run, e) for e in self._earlier[run]))
             if self._aborted:
                 raise RunFailedError("stopped before its requests were sent")
         try:
@@ -41,8 +44,14 @@ class RequestTurns:
         finally:
             self.release(run)
 
+    def _clear(self, run: str, earlier: str) -> bool:
+        if earlier in self._released:
+            return True
+        keys = self._keys.get(earlier)
+        return keys is not None and keys.isdisjoint(self._keys[run])
+
     def release(self, run: str) -> None:
-        """The run is past its request phase, or will never reach it (failed, skipped, dry run)."""
+        """The run has its answers, or will never ask (failed, skipped, dry run)."""
         with self._cond:
             self._released.add(run)
             self._cond.notify_all()
