@@ -20,6 +20,7 @@ import numpy as np
 from helm_lite import __version__
 from helm_lite.adaptation.registry import make_adapter
 from helm_lite.adaptation.request_state import RequestState, ScenarioState
+from helm_lite.common.cache import cache_key
 from helm_lite.common.data import DataSource
 from helm_lite.common.errors import RunFailedError, UserError
 from helm_lite.common.json_io import to_jsonable, write_json_atomic
@@ -111,8 +112,6 @@ class Runner:
             create_object(spec)
         deployment = self.services.registry.get_deployment(run_spec.adapter_spec.model_deployment)
         thinking_markers(deployment.thinking)  # a bad `thinking:` setting stops before any run
-        if not self.config.dry_run:  # e.g. a missing API key stops here, before any run starts
-            self.services.client(deployment.name)
         return scenario
 
     def run_all(self, run_specs: list[RunSpec]) -> list[str]:
@@ -162,7 +161,13 @@ class Runner:
             d: i for i, d in enumerate(dict.fromkeys(rs.adapter_spec.model_deployment for rs in run_specs))
         }
         ordered = sorted(run_specs, key=lambda rs: order[rs.adapter_spec.model_deployment])
-        self._turns = RequestTurns([(rs.name, rs.adapter_spec.model_deployment) for rs in ordered])
+        registry = self.services.registry
+        self._turns = RequestTurns(  # runs of one cache shard (host organisation) may share answers
+            [
+                (rs.name, registry.get_deployment(rs.adapter_spec.model_deployment).host_organization)
+                for rs in ordered
+            ]
+        )
         ok: dict[str, bool] = {}
         pool = ThreadPoolExecutor(max_workers=self.executor.concurrent_runs, thread_name_prefix="run")
         self._bar = tqdm(
@@ -257,7 +262,10 @@ class Runner:
         )
 
     def _execute(self, run_name: str, deployment_name: str, states: list[RequestState]) -> list[RequestState]:
-        turn = self._turns.turn(run_name) if self._turns is not None else nullcontext()
+        turn: Any = nullcontext()
+        if self._turns is not None:  # runs in flight together: wait for earlier runs sharing a request
+            client = self.services.client(deployment_name)
+            turn = self._turns.turn(run_name, (cache_key(client.raw_request(s.request)) for s in states))
         with self._progress(run_name, len(states)) as progress, turn:
             results = self.executor.execute(
                 self.services,
