@@ -112,6 +112,8 @@ class Runner:
             create_object(spec)
         deployment = self.services.registry.get_deployment(run_spec.adapter_spec.model_deployment)
         thinking_markers(deployment.thinking)  # a bad `thinking:` setting stops before any run
+        if not self.config.dry_run:  # e.g. a missing API key stops here, before any run starts
+            self.services.client(deployment.name)
         return scenario
 
     def run_all(self, run_specs: list[RunSpec]) -> list[str]:
