@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from helm_lite.cli.serve import SERVER_MODULE, engine_args_of, make_plan
+from helm_lite.common.errors import UserError
 from helm_lite.registry.loader import clear_registry_cache, load_registry
 
 SMOL = "huggingfacetb/smollm2-135m-instruct"
@@ -63,6 +64,10 @@ model_deployments:
     client_spec:
       class_name: helm_lite.clients.vllm_client.VLLMClient
       args: {model: acme/bare-weights}
+  - name: acme/typo
+    client_spec:
+      class_name: helm_lite.clients.vllm_client.VLLMClient
+      args: {model: acme/bare-weights, max_model_length: 4096}
 """
 FULL_ENGINE_FLAGS = [
     "--model", "meta-llama/Llama-3.1-8B-Instruct",
@@ -142,6 +147,14 @@ def test_defaults_without_a_serve_block_and_portable_values_resolved_per_machine
     flags = dict(zip(on_cpu.argv[3::2], on_cpu.argv[4::2], strict=False))
     assert (flags["--dtype"], flags["--gpu-memory-utilization"]) == ("float32", "0.2")
     assert not acme_registry.has_deployment("acme-server/bare")
+
+
+def test_an_unknown_engine_setting_is_an_error_not_a_dropped_flag(acme_registry) -> None:
+    with pytest.raises(UserError) as e:
+        engine_args_of(acme_registry.get_deployment("acme/typo"))
+    assert str(e.value).startswith(
+        "model deployment acme/typo: unknown vLLM engine setting(s) max_model_length (known: dtype, "
+    )
 
 
 def serve_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from helm_lite.cli.common import ArgumentParser, fail, positive_int
+from helm_lite.cli.common import ArgumentParser, fail, positive_int, setup_logging
 from helm_lite.common.errors import UserError
 
 if TYPE_CHECKING:
@@ -132,11 +132,28 @@ def engine_args_of(deployment: ModelDeployment) -> VLLMEngineArgs:
             f"--model-deployment: {deployment.name} is not a vLLM deployment (its client is "
             f"{spec.class_name}; helm-serve needs {VLLM_CLIENT})"
         )
-    # Other arguments (such as max_batch_size) shape the in-process client, not the engine.
-    args = {k: v for k, v in spec.args.items() if k in VLLMEngineArgs.field_names()}
+    engine_fields = VLLMEngineArgs.field_names()
+    # The client's own named arguments (max_batch_size …) shape the in-process client, not the engine.
+    unknown = sorted(set(spec.args) - engine_fields - _client_only_args())
+    if unknown:
+        known = ", ".join(sorted(engine_fields - {"model"}))
+        raise UserError(
+            f"model deployment {deployment.name}: unknown vLLM engine setting(s) {', '.join(unknown)} "
+            f"(known: {known})"
+        )
+    args = {k: v for k, v in spec.args.items() if k in engine_fields}
     if "model" not in args:
         raise UserError(f"model deployment {deployment.name}: client_spec.args needs 'model'")
     return VLLMEngineArgs(**args)
+
+
+def _client_only_args() -> set[str]:
+    import inspect
+
+    from helm_lite.common.object_spec import resolve_class
+
+    params = inspect.signature(resolve_class(VLLM_CLIENT)).parameters.values()
+    return {p.name for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD}
 
 
 def make_plan(
@@ -224,6 +241,7 @@ def log_path_for(local_path: str, deployment: str) -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     ours, server_extra = split_server_args(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(ours)
+    setup_logging()
     try:
         return _serve(args, server_extra)
     except UserError as e:
