@@ -286,6 +286,29 @@ def test_startup_timeout_stops_the_server(tmp_path: Path, smollm2_path: str) -> 
     assert port_is_free(port)
 
 
+def test_ctrl_c_while_the_server_loads_stops_it_and_exits_0(tmp_path: Path, smollm2_path: str) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "helm_lite.cli.serve", "--model-deployment", VLLM_SMOL, "--port", str(port)],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    for line in proc.stderr:  # wait until the server process exists
+        if "starting vLLM" in line:
+            break
+    time.sleep(2)
+    (server_pid,) = [
+        int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _ppid(p) == proc.pid
+    ]
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=40)
+    assert proc.returncode == 0, stderr
+    assert stdout == ""  # it never claimed to be serving
+    assert "helm-serve: server stopped" in stderr
+    assert live_pids_in_group(server_pid) == []
+    assert port_is_free(port)
+
+
 # --- a real server ------------------------------------------------------------------------------------
 
 
