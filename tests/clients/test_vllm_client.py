@@ -3,7 +3,7 @@
 One engine serves the whole module (loading takes ~35 s, the first generate call ~20 s more); the
 end-to-end helm-run test runs first, before that engine exists, so two engines never hold memory at
 once. Both routes run SmolLM2 in float32 on the CPU, so greedy decoding picks the same tokens unless
-two candidates tie to within float32 rounding (~1e-5 in logits), and log probabilities agree to ~1e-4.
+two candidates tie to within float32 rounding; log probabilities differ by up to ~4e-5 (asserted: 1e-3).
 """
 
 from __future__ import annotations
@@ -142,8 +142,6 @@ def test_helm_run_on_vllm_gives_the_huggingface_completions(helm_run, tmp_path: 
             assert math.isclose(a, b, rel_tol=1e-3, abs_tol=LOGPROB_TOL), (name, a, b)
         else:
             assert a == b, (name, a, b)
-    info = json.loads((runs[VLLM] / "run_info.json").read_text())
-    assert "vllm" in info["libraries"]
 
 
 def test_a_batch_is_one_generate_call_with_the_huggingface_greedy_answers(
@@ -287,3 +285,14 @@ def test_second_call_is_answered_from_the_cache(
     ).make_request(_req("Say hello.", max_tokens=5))
     assert generate_calls == [1]  # no engine call
     assert not first.cached and again.cached and first.completions == again.completions
+
+
+def test_a_prompt_longer_than_max_model_len_fails_with_a_clear_error(
+    client: VLLMClient, generate_calls: list[int]
+) -> None:
+    result = client.make_request(_req("hello " * 9000, max_tokens=5, echo_prompt=True))
+    assert not result.success and generate_calls == []
+    assert "vllm/smollm2-135m-instruct" in (result.error or "") and "max_model_len 8192" in (
+        result.error or ""
+    )
+    assert client.make_request(_req("Say hi.", max_tokens=3)).success  # the engine is unharmed

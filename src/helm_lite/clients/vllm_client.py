@@ -28,7 +28,10 @@ from helm_lite.common.request import Request
 logger = logging.getLogger(__name__)
 
 #: One engine per engine settings per process; a failed load is remembered, not retried per batch.
+#: `LLM.generate` drives the engine itself and is not thread-safe: runs in parallel threads take turns
+#: (each call is a whole batch, so little is lost).
 _ENGINES: dict[VLLMEngineArgs, Any] = {}
+_GENERATE_LOCKS: dict[VLLMEngineArgs, threading.Lock] = {}
 _FAILED: dict[VLLMEngineArgs, BaseException] = {}
 _ENGINES_LOCK = threading.Lock()
 
@@ -68,6 +71,7 @@ def load_engine(args: VLLMEngineArgs) -> Any:
                 raise
             atexit.register(_shutdown, llm)
             _ENGINES[args] = llm
+            _GENERATE_LOCKS[args] = threading.Lock()
         return _ENGINES[args]
 
 
@@ -189,14 +193,15 @@ class VLLMClient(Client):
             prompt_ids = [tokenizer(r["prompt"], add_special_tokens=False)["input_ids"] for r in raw_requests]
         limit = llm.model_config.max_model_len
         for ids in prompt_ids:
-            if len(ids) >= limit:
-                raise ValueError(f"prompt of {len(ids)} tokens does not fit max_model_len {limit}")
-        # vLLM refuses an empty prompt; like a padded row in the HuggingFace client, it then starts
-        # from a start-of-text token that is never echoed.
+            if len(ids) >= limit:  # checked here: vLLM would reject the whole batch mid-way
+                where = self.deployment.name if self.deployment is not None else self.engine_args.model
+                raise ValueError(f"{where}: a {len(ids)}-token prompt exceeds max_model_len {limit} - 1")
+        # vLLM refuses an empty prompt, so one starts from the start-of-text token (never echoed).
         start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
         inputs = [{"prompt_token_ids": ids or [start]} for ids in prompt_ids]
         params = [self._sampling_params(r) for r in raw_requests]
-        outputs = llm.generate(inputs, params, use_tqdm=False)
+        with _GENERATE_LOCKS[self.engine_args]:
+            outputs = llm.generate(inputs, params, use_tqdm=False)
         with hf_tokenizer_lock(tokenizer):
             return [
                 {"completions": self._completions(raw, ids, output)}
@@ -231,7 +236,7 @@ class VLLMClient(Client):
         echoed: list[dict[str, Any]] = []
         if raw["echo_prompt"] and prompt_ids:
             scores = [0.0] + [
-                position[token].logprob
+                float(position[token].logprob)
                 for position, token in zip(output.prompt_logprobs[1:], prompt_ids[1:], strict=True)
             ]
             echoed = [
