@@ -7,8 +7,8 @@
 * Each deployment gets `scaling_config.num_workers` replicas (Ray actors, each holding one client
   built from the deployment's `client_spec`), reserved together in one placement group with one
   bundle per worker. A run's batches (planned by the client, exactly as in this process) are spread
-  over them, at most `TASKS_PER_WORKER` in flight per replica; answers are merged back in request
-  order. The replicas live until the last run of their deployment is over.
+  over them (at most `TASKS_PER_WORKER` tasks per replica and run in flight); answers are merged
+  back in request order. The replicas live until the last run of their deployment is over.
 * Faults: a replica whose process dies is restarted (up to `MAX_RESTARTS` times) and its unfinished
   tasks are retried (up to `MAX_TASK_RETRIES` times); answers already received are in the cache and
   are not asked for again. A batch that still fails is recorded as failed requests, and the run fails
@@ -265,10 +265,6 @@ class _ReplicaPool:
             logger.warning(
                 "%s: waiting for the cluster to free %d × %s (%s placement)", self.name, n, bundle, strategy
             )
-
-    def pids(self) -> list[int]:
-        """The replicas' process ids (for tests and diagnostics)."""
-        return list(self._ray.get([a.pid.remote() for a in self.actors]))
 
     def run(self, client: Client, batches: list[list[dict[str, Any]]], done: Done, num_threads: int) -> None:
         """Send the batches as tasks to the least busy replicas; report each batch as its task returns."""

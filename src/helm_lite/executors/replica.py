@@ -6,7 +6,6 @@ file: answers go back to the driver, which stores them. Nothing here imports Ray
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -40,9 +39,6 @@ class Replica:
         registry = Registry({}, {d.name: d}, {tc.name: tc} if tc is not None else {})
         services = Services(registry, CacheManager("", disabled=True), spec.credentials)
         self.client: Client = services.client(d.name)
-
-    def pid(self) -> int:
-        return os.getpid()
 
     def compute(self, batches: list[list[dict[str, Any]]], num_threads: int) -> list[Outcome]:
         """Outcomes of `batches`, in order; batches of a remote client run in `num_threads` threads."""
