@@ -23,7 +23,7 @@ class VLLMEngineArgs:
 
     model: str  # a local folder, a hub id, or ``bundled/<name>``
     tokenizer: str | None = None  # default: the model's own
-    dtype: str = "auto"  # ``auto``: the model's dtype on GPU, float32 on CPU (bf16 is ~4x slower there)
+    dtype: str = "auto"  # ``auto``: float32 on CPU (bf16 is ~4x slower there); vLLM picks on GPU
     max_model_len: int | None = None
     tensor_parallel_size: int = 1
     pipeline_parallel_size: int = 1
