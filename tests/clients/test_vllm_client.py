@@ -12,6 +12,8 @@ import importlib.util
 import json
 import math
 import os
+import re
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ if importlib.util.find_spec("vllm") is None:
 pytest.importorskip("torch")
 
 from helm_lite.clients.huggingface import HuggingFaceClient  # noqa: E402
-from helm_lite.clients.vllm_client import VLLMClient, load_engine  # noqa: E402
+from helm_lite.clients.vllm_client import VLLMClient, load_engine, unload_engines  # noqa: E402
 from helm_lite.registry.loader import load_registry  # noqa: E402
 
 VLLM = "vllm/smollm2-135m-instruct"
@@ -67,12 +69,19 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 @pytest.fixture(scope="module")
-def client(registry: Any, smollm2_path: str) -> VLLMClient:
-    """The deployment's own client (YAML args), with its engine loaded and warmed up."""
+def client(registry: Any, smollm2_path: str) -> Iterator[VLLMClient]:
+    """The deployment's own client (YAML args), with its engine loaded and warmed up; the engine is
+    stopped after this module, so later tests get its memory back."""
     c = _client(registry, VLLM)
     assert isinstance(c, VLLMClient)
     c.make_request(_req("Hi", max_tokens=1))
-    return c
+    yield c
+    psutil = pytest.importorskip("psutil")  # a dependency of vLLM
+    engine_processes = [p for p in psutil.Process().children(recursive=True) if "VLLM" in p.name()]
+    assert engine_processes
+    unload_engines()
+    _, alive = psutil.wait_procs(engine_processes, timeout=20)
+    assert not alive, alive
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +120,9 @@ def test_helm_run_on_vllm_gives_the_huggingface_completions(helm_run, tmp_path: 
         entry = f"synthetic_reasoning:mode=pattern_match,model={MODEL},model_deployment={deployment}"
         result = helm_run("--run-entries", entry, "--suite", "v", "--max-eval-instances", "10")
         assert result.returncode == 0, result.stderr[-3000:]
+        if deployment == VLLM:  # the engine load is our one line; vLLM's INFO chatter stays off
+            assert result.stderr.count("Loading bundled/smollm2-135m-instruct with vLLM (dtype float32") == 1
+            assert not re.search(r"\) INFO \d\d-\d\d ", result.stderr), result.stderr[-3000:]
         (run_dir,) = [
             p
             for p in (tmp_path / "benchmark_output/runs/v").iterdir()

@@ -75,12 +75,29 @@ def load_engine(args: VLLMEngineArgs) -> Any:
         return _ENGINES[args]
 
 
+def unload_engines() -> None:
+    """Stop every engine this process started, freeing the memory (and processes) each one holds."""
+    with _ENGINES_LOCK:
+        engines = list(_ENGINES.values())
+        _ENGINES.clear()
+        _GENERATE_LOCKS.clear()
+        _FAILED.clear()
+    for llm in engines:
+        _shutdown(llm)
+
+
 def _shutdown(llm: Any) -> None:
-    """Stop the engine's processes before interpreter teardown, quietly: otherwise vLLM finds them
-    gone and warns, and its worker takes seconds to exit, which vLLM reports as a forced kill."""
-    logging.getLogger("vllm").setLevel(logging.ERROR)
-    with contextlib.suppress(Exception):  # best effort; vLLM's own finalizer cleans up otherwise
-        llm.llm_engine.engine_core.shutdown()
+    """Stop the engine's processes (at exit: before interpreter teardown), quietly: otherwise vLLM
+    finds them gone and warns, and its worker takes seconds to exit, which vLLM reports as a forced
+    kill. Stopping twice is harmless."""
+    vllm_logger = logging.getLogger("vllm")
+    level = vllm_logger.level
+    vllm_logger.setLevel(logging.ERROR)
+    try:
+        with contextlib.suppress(Exception):  # best effort; vLLM's own finalizer cleans up otherwise
+            llm.llm_engine.engine_core.shutdown()
+    finally:
+        vllm_logger.setLevel(level)
 
 
 def request_seed(raw_request: dict[str, Any]) -> int:
