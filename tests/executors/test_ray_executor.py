@@ -346,3 +346,19 @@ def test_a_deployment_the_local_cluster_cannot_hold_is_an_error(tmp_path: Path, 
         executor.start(services, ["counting/model1"])
     executor.close()
     assert ray.is_initialized()  # the executor leaves a cluster it did not start alone
+
+
+def test_a_batch_the_replica_cannot_answer_fails_the_run_like_locally(
+    tmp_path: Path, ray_address: str
+) -> None:
+    # The replica's client raises (its log directory does not exist): every request fails.
+    local = write_deployments(tmp_path / "prod_env", counting_deployment(tmp_path / "no" / "log", 0, 1))
+    result = run_cli(
+        *("-r", COUNTING_ENTRY, "-m", "8", "-o", str(tmp_path / "out"), "--local-path", str(local)),
+        *("--executor", "ray", "--ray-address", ray_address),
+        cwd=HERE,
+    )
+    assert result.returncode == 1
+    assert "8 of 8 requests to counting/model1 failed (first error: FileNotFoundError" in result.stderr
+    assert "answers received so far are cached, rerun to retry" in result.stderr
+    assert "helm-run: error: Failed runs: [" in result.stderr
