@@ -14,6 +14,7 @@ from helm_lite.run_entries.resolution import (
     WILDCARDS,
     check_models_to_run_needed,
     expand_model_value,
+    infer_models_from_deployments,
     resolve_model_and_deployment,
     split_model_value,
     validate_models_to_run,
@@ -229,3 +230,23 @@ def test_validate_models_to_run(registry: Registry) -> None:
     with pytest.raises(UserError) as e:
         validate_models_to_run(registry, ["xyz"])
     assert str(e.value) == "Unknown model 'xyz' passed to --models-to-run"
+
+
+# --- model_deployment= without model= (helm_lite extension) ---------------------------------------------
+
+
+def test_a_deployment_alone_names_its_model(registry: Registry) -> None:
+    entries = ["mmlu:subject=anatomy,model_deployment=acmehost/coder", "gsm:model=acme/base"]
+    inferred = infer_models_from_deployments(entries, registry, None)
+    assert inferred == [
+        "mmlu:subject=anatomy,model=acme/coder,model_deployment=acmehost/coder",
+        "gsm:model=acme/base",  # untouched
+    ]
+    check_models_to_run_needed(inferred, None)  # now passes HELM's start-up check
+    # With --models-to-run, HELM's rules apply as they are.
+    assert infer_models_from_deployments(entries, registry, ["acme/coder"]) == entries
+
+
+def test_an_unknown_deployment_alone_is_named(registry: Registry) -> None:
+    with pytest.raises(UserError, match=r"^Model deployment acmehost/codr not found.*acmehost/coder"):
+        infer_models_from_deployments(["mmlu:model_deployment=acmehost/codr"], registry, None)

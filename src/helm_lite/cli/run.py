@@ -118,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     import os
+    from dataclasses import replace
 
     from helm_lite.common.cache import CacheManager
     from helm_lite.common.credentials import load_credentials
@@ -125,7 +126,11 @@ def _run(args: argparse.Namespace) -> int:
     from helm_lite.registry.loader import load_registry
     from helm_lite.run_entries.conf import RunEntry, read_conf_files
     from helm_lite.run_entries.construct import Selection, construct_run_specs
-    from helm_lite.run_entries.resolution import check_models_to_run_needed, validate_models_to_run
+    from helm_lite.run_entries.resolution import (
+        check_models_to_run_needed,
+        infer_models_from_deployments,
+        validate_models_to_run,
+    )
     from helm_lite.runner import Runner, RunnerConfig
     from helm_lite.services import Services
 
@@ -133,7 +138,11 @@ def _run(args: argparse.Namespace) -> int:
         RunEntry(description=d, priority=1) for d in args.run_entries
     ]
     registry = load_registry(args.local_path)
-    check_models_to_run_needed([e.description for e in entries], args.models_to_run)
+    descriptions = infer_models_from_deployments(
+        [e.description for e in entries], registry, args.models_to_run
+    )
+    entries = [replace(e, description=d) for e, d in zip(entries, descriptions, strict=True)]
+    check_models_to_run_needed(descriptions, args.models_to_run)
     if args.models_to_run:
         validate_models_to_run(registry, args.models_to_run)
     selection = Selection(

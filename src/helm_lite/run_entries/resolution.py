@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from helm_lite.common.errors import UserError
 from helm_lite.registry.loader import Registry, suggest
@@ -24,6 +25,7 @@ from helm_lite.registry.schema import (
     UNSUPPORTED_MODEL_TAG,
     VISION_LANGUAGE_MODEL_TAG,
 )
+from helm_lite.run_entries.description import parse_description
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +139,42 @@ def resolve_model_and_deployment(registry: Registry, model: str, deployment: str
             f"but the model deployment is for a different model '{served}'"
         )
     return model, deployment
+
+
+def infer_models_from_deployments(
+    descriptions: list[str], registry: Registry, models_to_run: Sequence[str] | None
+) -> list[str]:
+    """helm_lite extension: `model_deployment=D` without `model=` means the model D serves.
+
+    HELM rejects such an entry unless --models-to-run names the model; a deployment serves exactly
+    one model, so helm_lite fills in `model=` (just before `model_deployment=`, so the run name
+    reads as if the user had written it) and logs that it did. With --models-to-run, HELM's rules
+    apply unchanged.
+    """
+    if models_to_run:
+        return descriptions
+    out = []
+    for text in descriptions:
+        parsed = parse_description(text)
+        deployment = parsed.get("model_deployment")
+        if deployment is None or parsed.get("model") is not None:
+            out.append(text)
+            continue
+        if not registry.has_deployment(str(deployment)):
+            raise UserError(
+                f"Model deployment {deployment} not found"
+                + suggest(str(deployment), registry.all_deployments())
+            )
+        model = registry.get_deployment(str(deployment)).model_name
+        args = []
+        for key, value in parsed.args:
+            if key == "model_deployment":
+                args.append(("model", model))
+            args.append((key, value))
+        inferred = str(replace(parsed, args=tuple(args)))
+        logger.info("%s: model=%s (the model deployment %s serves)", text, model, deployment)
+        out.append(inferred)
+    return out
 
 
 def check_models_to_run_needed(descriptions: Iterable[str], models_to_run: Sequence[str] | None) -> None:
