@@ -217,23 +217,23 @@ def test_a_replica_killed_mid_run_changes_nothing_and_answers_are_never_recomput
     keys = {e["key"] for e in read_log(str(tmp_path / "local.log"))}
     assert len(keys) == 40
 
-    # On Ray: two replicas, 10 batches of 4 at 0.5 s each; kill the first replica that answers.
+    # On Ray: two replicas, 10 batches of 4 at 0.5 s each; kill one once the driver has an answer.
     log = tmp_path / "ray.log"
     ray_env = write_deployments(tmp_path / "env_ray", counting_deployment(log, 0.5, 2))
     ray_args = [*common, "-o", str(tmp_path / "ray"), "--local-path", str(ray_env)]
     ray_args += ["--executor", "ray", "--ray-address", ray_address]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "RAY_USAGE_STATS_ENABLED": "0"}
     proc = subprocess.Popen(helm_run_argv(*ray_args), cwd=HERE, env=env, stderr=subprocess.PIPE, text=True)
+    cache = ray_env / "cache" / "counting.sqlite"
     try:
         deadline = time.monotonic() + 120
-        while not read_log(str(log)):
-            assert proc.poll() is None and time.monotonic() < deadline, "no batch was computed"
+        while not stored_keys(cache):  # wait until the driver has received (and stored) a batch
+            assert proc.poll() is None and time.monotonic() < deadline, "no batch was answered"
             time.sleep(0.01)
-        victim = read_log(str(log))[0]["pid"]
+        victim = read_log(str(log))[-1]["pid"]  # a replica with batches still to do (10 in all)
         os.kill(victim, signal.SIGKILL)
         # Everything the driver had received by now is in its cache (it is the only writer).
-        with sqlite3.connect(f"file:{ray_env / 'cache' / 'counting.sqlite'}?mode=ro", uri=True) as db:
-            received = {row[0] for row in db.execute('SELECT key FROM "unnamed"')}
+        received = stored_keys(cache)
         _, stderr = proc.communicate(timeout=240)
     finally:
         if proc.poll() is None:
@@ -253,6 +253,17 @@ def test_a_replica_killed_mid_run_changes_nothing_and_answers_are_never_recomput
     assert again.returncode == 0, again.stderr
     assert len(read_log(str(log))) == len(entries)
     assert cache_status(again.stderr) == "40 queries, 0 computes"
+
+
+def stored_keys(cache: Path) -> set[str]:
+    """The cache keys stored so far in a cache file that another process is writing."""
+    if not cache.exists():
+        return set()
+    try:
+        with sqlite3.connect(f"file:{cache}?mode=ro", uri=True) as db:
+            return {row[0] for row in db.execute('SELECT key FROM "unnamed"')}
+    except sqlite3.OperationalError:  # the table is not created yet
+        return set()
 
 
 def _closed_port() -> int:
