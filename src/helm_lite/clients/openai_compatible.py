@@ -13,6 +13,7 @@ import hashlib
 import json
 from typing import Any
 
+from helm_lite.clients.stops import cut_at_stop, tokens_within
 from helm_lite.common.request import Request
 
 #: Keys of a raw request that are not sent to the API (they only make the cache key distinct).
@@ -108,23 +109,12 @@ def _pairs_from_logprobs(logprobs: Any) -> list[tuple[str, float]] | None:
     return None
 
 
-def _cut_at_stops(text: str, stops: list[str]) -> tuple[str, bool]:
-    cut = min((text.index(s) for s in stops if s and s in text), default=None)
-    return (text, False) if cut is None else (text[:cut], True)
-
-
 def _fit_tokens(pairs: list[tuple[str, float]], text: str) -> list[tuple[str, float]]:
     """Drop trailing tokens past the end of `text` (servers may list the token holding a stop)."""
     joined = "".join(t for t, _ in pairs)
     if joined == text or not joined.startswith(text):
         return pairs
-    kept, length = [], 0
-    for token, logprob in pairs:
-        if length + len(token) > len(text):
-            break
-        kept.append((token, logprob))
-        length += len(token)
-    return kept
+    return pairs[: tokens_within([t for t, _ in pairs], len(text))]
 
 
 def _prompt_pairs(response: dict[str, Any], index: int) -> tuple[str, list[tuple[str, float]]] | None:
@@ -163,7 +153,7 @@ def parse_response(raw_request: dict[str, Any], response: dict[str, Any]) -> lis
             prefix, prompt_pairs = echoed
             pairs = prompt_pairs + (pairs or [])
         if late_stops and not echo:
-            text, stopped = _cut_at_stops(text, late_stops)
+            text, stopped = cut_at_stop(text, late_stops)
             reason = "stop" if stopped else reason
         text = prefix + text
         pairs = _fit_tokens(pairs, text) if pairs is not None else []

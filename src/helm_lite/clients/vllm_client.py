@@ -158,6 +158,15 @@ class VLLMClient(Client):
             self.tokenizer_path, revision=args.revision, trust_remote_code=args.trust_remote_code
         )
 
+    def _text_tokenizer(self) -> Any:
+        """For chat templates: transformers-free where possible, so cached runs never import it."""
+        from helm_lite.tokenizers.huggingface import load_text_tokenizer
+
+        args = self.engine_args
+        return load_text_tokenizer(
+            self.tokenizer_path, revision=args.revision, trust_remote_code=args.trust_remote_code
+        )
+
     def _format(self, prompt: str) -> str:
         """The deployment's chat format (``chat_template`` or ``prompt_format``), else the prompt."""
         from helm_lite.chat.formatter import make_chat_formatter
@@ -165,7 +174,7 @@ class VLLMClient(Client):
         with self._lock:
             if not self._formatter_ready:
                 if self.deployment is not None:
-                    self._formatter = make_chat_formatter(self.deployment, lambda: self.tokenizer)
+                    self._formatter = make_chat_formatter(self.deployment, self._text_tokenizer)
                 self._formatter_ready = True
         return self._formatter.format_prompt(prompt) if self._formatter is not None else prompt
 
@@ -247,7 +256,8 @@ class VLLMClient(Client):
         )
 
     def _completions(self, raw: dict[str, Any], prompt_ids: list[int], output: Any) -> list[dict[str, Any]]:
-        from helm_lite.clients.hf_generation import _cut_at_stop, _token_texts
+        from helm_lite.clients.hf_generation import token_texts
+        from helm_lite.clients.stops import cut_at_stop, tokens_within
 
         tokenizer = self.tokenizer
         echoed: list[dict[str, Any]] = []
@@ -258,7 +268,7 @@ class VLLMClient(Client):
             ]
             echoed = [
                 {"text": t, "logprob": lp}
-                for t, lp in zip(_token_texts(tokenizer, prompt_ids), scores, strict=True)
+                for t, lp in zip(token_texts(tokenizer, prompt_ids), scores, strict=True)
             ]
         generated = output.outputs if raw["max_tokens"] > 0 else []
         completions = []
@@ -269,15 +279,12 @@ class VLLMClient(Client):
             if c is not None and c.finish_reason == "stop" and not isinstance(c.stop_reason, str):
                 # Ended by an end-of-text token, which vLLM keeps as the last id (its text is empty).
                 ids, lps, reason = ids[:-1], lps[:-1], "endoftext"
-            texts = _token_texts(tokenizer, ids)
+            texts = token_texts(tokenizer, ids)
             text = tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
-            text, stopped = _cut_at_stop(text, raw["stop"])
+            text, stopped = cut_at_stop(text, raw["stop"])
             if stopped:
                 reason = "stop"
-                kept, length = 0, 0
-                while kept < len(texts) and length + len(texts[kept]) <= len(text):
-                    length += len(texts[kept])
-                    kept += 1
+                kept = tokens_within(texts, len(text))
                 texts, lps = texts[:kept], lps[:kept]
             tokens = echoed + [{"text": t, "logprob": lp} for t, lp in zip(texts, lps, strict=True)]
             if raw["echo_prompt"]:
