@@ -153,7 +153,7 @@ def test_an_unknown_engine_setting_is_an_error_not_a_dropped_flag(acme_registry)
     with pytest.raises(UserError) as e:
         engine_args_of(acme_registry.get_deployment("acme/typo"))
     assert str(e.value).startswith(
-        "model deployment acme/typo: unknown vLLM engine setting(s) max_model_length (known: dtype, "
+        "model deployment acme/typo: unknown vLLM engine setting(s) max_model_length (known: "
     )
 
 

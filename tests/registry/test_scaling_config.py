@@ -105,3 +105,12 @@ def test_a_bad_field_is_a_one_line_error_naming_file_entry_and_field(
 )
 def test_values_that_make_no_sense_are_named(config: ScalingConfig, problem: str) -> None:
     assert (config.problem() or "").startswith(problem)
+
+
+def test_values_that_make_no_sense_are_errors_naming_the_file(tmp_path: Path) -> None:
+    with pytest.raises(UserError) as error:
+        load_with(tmp_path, "scaling_config: {num_workers: 0}\n")
+    assert str(error.value) == (
+        f"{tmp_path / 'prod_env' / 'model_deployments.yaml'}: entry 'simple/replicated': "
+        "field 'scaling_config.num_workers': must be at least 1, got 0"
+    )

@@ -33,6 +33,9 @@ class VLLMEngineArgs:
     trust_remote_code: bool = False
     seed: int = 0
     revision: str | None = None
+    # "mp" or "ray": how vLLM spreads tensor/pipeline-parallel workers. Inside a Ray replica with
+    # several GPUs use "mp" (vLLM's Ray backend refuses a placement-group bundle of many GPUs).
+    distributed_executor_backend: str | None = None
 
     @classmethod
     def field_names(cls) -> frozenset[str]:

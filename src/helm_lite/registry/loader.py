@@ -435,6 +435,8 @@ def _semantic_problem(entry: Any) -> str | None:
             value = getattr(entry, field_name)
             if value is not None and value <= 0:
                 return f"field '{field_name}': must be a positive integer, got {value}"
+        if entry.scaling_config is not None and (problem := entry.scaling_config.problem()):
+            return problem
         if entry.serve is not None:
             return _serve_problem(entry)
     return None
