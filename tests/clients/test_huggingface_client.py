@@ -187,3 +187,34 @@ def test_cuda_matches_cpu_greedy(client) -> None:
     )
     request = _req("What is the capital of France?", max_tokens=10)
     assert gpu.make_request(request).completions[0].text == client.make_request(request).completions[0].text
+
+
+def test_cpu_grouped_query_attention_matches_transformers_sdpa(smollm2_path) -> None:
+    """The CPU attention that skips copying key/value heads computes what transformers' SDPA does."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+
+    from helm_lite.clients.hf_attention import cpu_attention_implementation
+
+    name = cpu_attention_implementation()
+    assert name is not None  # torch >= 2.5
+    tok = AutoTokenizer.from_pretrained(smollm2_path)
+    prompts = ["Count from 1 to 20:", "The capital of France is", "def fibonacci(n):"]
+    batch = tok(prompts, padding=True, padding_side="left", return_tensors="pt")  # padded: a mask is used
+    config = GenerationConfig(
+        max_new_tokens=12,
+        do_sample=False,
+        output_logits=True,
+        return_dict_in_generate=True,
+        pad_token_id=tok.pad_token_id,
+    )
+    outs = []
+    for impl in ("sdpa", name):
+        model = AutoModelForCausalLM.from_pretrained(
+            smollm2_path, dtype=torch.float32, attn_implementation=impl
+        )
+        assert model.config._attn_implementation == impl
+        with torch.inference_mode():
+            outs.append(model.eval().generate(**batch, generation_config=config))
+    assert torch.equal(outs[0].sequences, outs[1].sequences)
+    for a, b in zip(outs[0].logits, outs[1].logits, strict=True):
+        assert torch.allclose(a, b, atol=1e-5)

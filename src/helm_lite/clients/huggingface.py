@@ -59,9 +59,19 @@ def _load_model(path: str, device: str, dtype: Any, trust_remote_code: bool, rev
 
             hf_logging.disable_progress_bar()  # loading takes seconds; our log line says what happens
             logger.info("Loading %s on %s (%s)", path, device, dtype)
-            model = AutoModelForCausalLM.from_pretrained(
-                path, dtype=dtype, trust_remote_code=trust_remote_code, revision=revision
-            )
+            extra: dict[str, Any] = {}
+            if device == "cpu" and not trust_remote_code:  # remote code may not use the interface
+                from helm_lite.clients.hf_attention import cpu_attention_implementation
+
+                if (name := cpu_attention_implementation()) is not None:
+                    extra["attn_implementation"] = name
+            kwargs = dict(dtype=dtype, trust_remote_code=trust_remote_code, revision=revision)
+            try:
+                model = AutoModelForCausalLM.from_pretrained(path, **kwargs, **extra)
+            except ValueError:  # an architecture that only knows its built-in attention functions
+                if not extra:
+                    raise
+                model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
             model.to(device)  # type: ignore[arg-type]  # transformers' stub types `to` oddly
             _MODELS[key] = model.eval()
         return _MODELS[key]
