@@ -198,10 +198,26 @@ def test_helm_vllm_client_names_map_to_the_openai_compatible_client(server: Fake
         "completions",
         "chat",
     )
+    assert completions.model == chat.model == MODEL  # HELM's vllm_model_name is the served model
     assert (
         completions.make_request(req(max_tokens=1)).success and chat.make_request(req(max_tokens=1)).success
     )
     assert [r.path for r in server.calls()] == ["/v1/completions", "/v1/chat/completions"]
+
+
+def test_helm_argument_names_are_accepted_once(server: FakeOpenAIServer) -> None:
+    base = {"base_url": server.url + "/v1", "api_key": KEY}
+    together = create_object(
+        ObjectSpec("helm.clients.together_client.TogetherClient", {**base, "together_model": "m/x"})
+    )
+    openai_client = create_object(
+        ObjectSpec("helm.clients.openai_client.OpenAIClient", {**base, "openai_model_name": "gpt-4o"})
+    )
+    assert (together.model, openai_client.model) == ("m/x", "gpt-4o")
+    with pytest.raises(UserError, match=r"set model or vllm_model_name, not both"):
+        create_object(
+            ObjectSpec("helm.clients.vllm_client.VLLMClient", {**base, "model": "a", "vllm_model_name": "b"})
+        )
 
 
 def test_cache_key_is_the_request_body_without_secrets(server: FakeOpenAIServer, tmp_path: Path) -> None:

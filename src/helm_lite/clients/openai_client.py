@@ -229,6 +229,7 @@ class OpenAIClient(OpenAICompatibleClient):
     max_stop_sequences = 4
 
     COMPLETIONS_MODELS = ("gpt-3.5-turbo-instruct", "davinci-002", "babbage-002")
+    ARG_ALIASES = {"openai_model_name": "model"}  # HELM's name
 
     def __init__(
         self,
@@ -239,7 +240,6 @@ class OpenAIClient(OpenAICompatibleClient):
         timeout_s: float = 120.0,
         retry: Mapping[str, Any] | None = None,
         logprobs: bool = True,
-        openai_model_name: str | None = None,
         org_id: str | None = None,
         cache: SqliteCache | None = None,
         deployment: Any = None,
@@ -249,7 +249,7 @@ class OpenAIClient(OpenAICompatibleClient):
     ) -> None:
         super().__init__(
             base_url=base_url,
-            model=model or openai_model_name,
+            model=model,
             api=api,
             api_key=api_key,
             timeout_s=timeout_s,
@@ -285,36 +285,7 @@ class VLLMServerClient(OpenAICompatibleClient):
     """HELM's ``helm.clients.vllm_client.VLLMClient``: a ``vllm serve`` endpoint, completions API;
     HELM's ``vllm_model_name`` is accepted for ``model``."""
 
-    def __init__(
-        self,
-        base_url: str | None = None,
-        model: str | None = None,
-        api: str | None = None,
-        api_key: str | None = None,
-        timeout_s: float = 120.0,
-        retry: Mapping[str, Any] | None = None,
-        logprobs: bool = True,
-        vllm_model_name: str | None = None,
-        cache: SqliteCache | None = None,
-        deployment: Any = None,
-        model_name: str | None = None,
-        tokenizer: Any = None,
-        credentials: Credentials | None = None,
-    ) -> None:
-        super().__init__(
-            base_url=base_url,
-            model=model or vllm_model_name,
-            api=api,
-            api_key=api_key,
-            timeout_s=timeout_s,
-            retry=retry,
-            logprobs=logprobs,
-            cache=cache,
-            deployment=deployment,
-            model_name=model_name,
-            tokenizer=tokenizer,
-            credentials=credentials,
-        )
+    ARG_ALIASES = {"vllm_model_name": "model"}
 
 
 class VLLMServerChatClient(VLLMServerClient):

@@ -24,6 +24,7 @@ class TogetherClient(OpenAICompatibleClient):
     env_var = "TOGETHER_API_KEY"
     default_base_url = "https://api.together.ai"
     requires_key = True
+    ARG_ALIASES = {"together_model": "model"}  # HELM's name
 
     def __init__(
         self,
@@ -34,7 +35,6 @@ class TogetherClient(OpenAICompatibleClient):
         timeout_s: float = 120.0,
         retry: Mapping[str, Any] | None = None,
         logprobs: bool = True,
-        together_model: str | None = None,
         disable_logprobs: bool | None = None,
         cache: SqliteCache | None = None,
         deployment: Any = None,
@@ -44,7 +44,7 @@ class TogetherClient(OpenAICompatibleClient):
     ) -> None:
         super().__init__(
             base_url=base_url,
-            model=model or together_model,
+            model=model,
             api=api,
             api_key=api_key,
             timeout_s=timeout_s,

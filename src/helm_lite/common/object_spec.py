@@ -116,6 +116,13 @@ def create_object(spec: ObjectSpec, **injectable: Any) -> Any:
     """
     cls = resolve_class(spec.class_name)
     args = dict(spec.args)
+    # A class may accept HELM's names for its arguments: ``ARG_ALIASES = {"vllm_model_name": "model"}``.
+    for helm_name, name in getattr(cls, "ARG_ALIASES", {}).items():
+        if helm_name in args:
+            value = args.pop(helm_name)
+            if name in args:
+                raise UserError(f"{spec.class_name}: set {name} or {helm_name}, not both")
+            args[name] = value
     params = inspect.signature(cls).parameters
     accepts_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     for name, value in injectable.items():
