@@ -81,14 +81,14 @@ def test_batched_and_one_at_a_time_greedy_agree(client) -> None:
 
 
 def test_shared_few_shot_prefix_is_computed_once_with_the_same_answers(client, monkeypatch) -> None:
-    from helm_lite.clients import hf_generation
+    from helm_lite.clients import hf_kv_cache
 
     shots = "".join(f"Q: What is {i} + {i}?\nA: {2 * i}\n\n" for i in range(1, 9))
     requests = [_req(f"{shots}Q: What is {i} + {i}?\nA:", max_tokens=6) for i in (11, 23, 7, 40)]
     calls = []
-    real = hf_generation._prefix_cache
+    real = hf_kv_cache._run
     monkeypatch.setattr(
-        hf_generation, "_prefix_cache", lambda m, prefix, *a: calls.append(len(prefix)) or real(m, prefix, *a)
+        hf_kv_cache, "_run", lambda m, prefix, *a: calls.append(len(prefix)) or real(m, prefix, *a)
     )
     shared = HuggingFaceClient(
         "bundled/smollm2-135m-instruct", deployment=client.deployment, max_batch_size=4
@@ -218,3 +218,101 @@ def test_cpu_grouped_query_attention_matches_transformers_sdpa(smollm2_path) -> 
     assert torch.equal(outs[0].sequences, outs[1].sequences)
     for a, b in zip(outs[0].logits, outs[1].logits, strict=True):
         assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_greedy_batch_matches_transformers_generate_and_drops_finished_rows(client) -> None:
+    """The greedy loop gives what transformers' own `generate` gives each prompt alone (same tokens,
+    stop strings and end-of-text), while finished rows leave the batch instead of being computed on."""
+    from transformers import GenerationConfig
+
+    from helm_lite.clients.hf_generation import generate_batch
+
+    prompts = [
+        client._format(p)
+        for p in (
+            "List three colors, one per line.",
+            "Write a long story about a dragon.",
+            "What is the capital of France? Answer in one word.",
+            "Count from 1 to 20, separated by commas.",
+        )
+    ]
+    model, tok = client.model, client.tokenizer
+    sizes: list[int] = []
+    real_forward = model.forward
+
+    def counting_forward(*args, **kwargs):
+        sizes.append(kwargs["input_ids"].shape[0])
+        return real_forward(*args, **kwargs)
+
+    model.forward = counting_forward
+    try:
+        with torch.inference_mode():
+            ours = generate_batch(
+                model, tok, client.device, prompts, max_new_tokens=24, num_return_sequences=1,
+                temperature=0.0, top_p=1.0, stop_sequences=["\n"], echo_prompt=False, seed=None,
+            )
+    finally:
+        del model.forward
+    assert max(sizes) == 4 and sizes[-1] < 4  # rows that stopped were dropped along the way
+    assert {c[0]["finish_reason"]["reason"] for c in ours} >= {"stop", "length"}
+
+    for prompt, (got,) in zip(prompts, ours, strict=True):
+        ids = tok(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
+        config = GenerationConfig(
+            max_new_tokens=24, do_sample=False, pad_token_id=tok.eos_token_id,
+            eos_token_id=tok.eos_token_id, stop_strings=["\n"],
+        )
+        with torch.inference_mode():
+            out = model.generate(input_ids=ids, generation_config=config, tokenizer=tok)
+        text = tok.decode(out[0, ids.shape[1] :], skip_special_tokens=True).split("\n")[0]
+        assert got["text"] == text
+
+
+def test_reserved_cache_layer_keeps_what_a_dynamic_layer_keeps() -> None:
+    """Writes in place, grows past its capacity, drops rows: always the same tensors as
+    transformers' concatenating layer."""
+    from transformers.cache_utils import DynamicLayer
+
+    from helm_lite.clients.hf_kv_cache import _ReservedLayer
+
+    gen = torch.Generator().manual_seed(0)
+    ours, ref = _ReservedLayer(capacity=6), DynamicLayer()
+    prefix_k, prefix_v = torch.randn(1, 2, 3, 4, generator=gen), torch.randn(1, 2, 3, 4, generator=gen)
+    ours.fill(prefix_k, prefix_v, batch=3)
+    ref.update(prefix_k.repeat(3, 1, 1, 1), prefix_v.repeat(3, 1, 1, 1))
+    for width in (2, 1, 1, 1):  # 3 + 5 positions: past the capacity of 6
+        k, v = torch.randn(3, 2, width, 4, generator=gen), torch.randn(3, 2, width, 4, generator=gen)
+        got, want = ours.update(k, v), ref.update(k, v)
+        assert torch.equal(got[0], want[0]) and torch.equal(got[1], want[1])
+    assert ours.get_seq_length() == ref.get_seq_length() == 8
+    keep = torch.tensor([0, 2])
+    ours.batch_select_indices(keep)
+    ref.batch_select_indices(keep)
+    k, v = torch.randn(2, 2, 1, 4, generator=gen), torch.randn(2, 2, 1, 4, generator=gen)
+    got, want = ours.update(k, v), ref.update(k, v)
+    assert torch.equal(got[0], want[0]) and torch.equal(got[1], want[1])
+
+
+def test_batch_groups_bound_padded_positions() -> None:
+    from helm_lite.clients.hf_generation import batch_groups
+
+    # rows × (longest + 10 new tokens) <= 100
+    assert batch_groups([10, 12, 15, 30, 40], 10, 100) == [range(0, 3), range(3, 5)]
+    assert batch_groups([10, 12, 15, 30, 41], 10, 100) == [range(0, 3), range(3, 4), range(4, 5)]
+    assert batch_groups([500], 10, 100) == [range(0, 1)]  # a lone long prompt still runs
+    assert batch_groups([], 10, 100) == []
+
+
+def test_max_batch_tokens_splits_a_batch_without_changing_answers(client) -> None:
+    requests = [_req(f"Name a famous person whose name starts with {c}.", max_tokens=8) for c in "ABCD"]
+    whole = client.make_requests(requests)
+    small = HuggingFaceClient(
+        "bundled/smollm2-135m-instruct", deployment=client.deployment, max_batch_size=8,
+        max_batch_tokens=80,  # about two of these prompts at a time
+    )
+    from helm_lite.clients.hf_generation import batch_groups
+
+    lengths = [len(client.tokenizer(client._format(r.prompt))["input_ids"]) for r in requests]
+    assert len(batch_groups(lengths, 8, 80)) > 1  # the budget really splits this batch
+    split = small.make_requests(requests)
+    assert [r.completions[0].text for r in split] == [r.completions[0].text for r in whole]

@@ -57,23 +57,34 @@ def shared_prefix_length(encoded: list[list[int]]) -> int:
     return n
 
 
-def _prefix_cache(model: Any, prefix: list[int], batch: int, device: str) -> Any:
-    """The key/value cache of `prefix`, computed once and repeated for every row of the batch.
+def _greedy(
+    model: Any,
+    tokenizer: Any,
+    device: str,
+    encoded: list[list[int]],
+    max_new_tokens: int,
+    stop_sequences: list[str],
+) -> tuple[list[list[int]], list[list[float]]]:
+    """Greedy continuations of a batch, its shared prefix computed once and finished rows dropped."""
+    from helm_lite.clients.hf_greedy import greedy_decode
+    from helm_lite.clients.hf_kv_cache import reserved_cache
 
-    Few-shot prompts in one batch share instructions and in-context examples (often 90% of their
-    tokens); running that part once instead of per row is most of the work saved on a CPU.
-    """
-    import torch
-    from transformers import DynamicCache
-
-    cache = DynamicCache()
-    model(
-        input_ids=torch.tensor([prefix], dtype=torch.long, device=device),
-        past_key_values=cache,
-        use_cache=True,
+    prefix_len = shared_prefix_length(encoded)
+    if prefix_len < _MIN_SHARED_PREFIX:
+        prefix_len = 0
+    input_ids, mask = _left_padded(encoded, _pad_id(tokenizer), prefix_len)
+    capacity = input_ids.shape[1] + max_new_tokens
+    cache = reserved_cache(model, capacity, encoded[0][:prefix_len], len(encoded), device)
+    return greedy_decode(
+        model,
+        tokenizer,
+        input_ids.to(device),
+        mask.to(device),
+        cache=cache,
+        cached_len=prefix_len,
+        max_new_tokens=max_new_tokens,
+        stop_sequences=stop_sequences,
     )
-    cache.batch_repeat_interleave(batch)
-    return cache
 
 
 def score_prompts(model: Any, input_ids: Any, mask: Any) -> list[list[float]]:
@@ -101,6 +112,23 @@ def score_prompts(model: Any, input_ids: Any, mask: Any) -> list[list[float]]:
     return out
 
 
+def batch_groups(lengths: list[int], extra: int, budget: int) -> list[range]:
+    """Consecutive runs of rows whose padded size, rows × (longest prompt + `extra`), stays within
+    `budget` positions (a single row may exceed it). Bounds a batch's key/value cache and activations
+    whatever `max_batch_size` allows, so long prompts get smaller batches."""
+    groups: list[range] = []
+    start = longest = 0
+    for i, length in enumerate(lengths):
+        wider = max(longest, length)
+        if i > start and (i - start + 1) * (wider + extra) > budget:
+            groups.append(range(start, i))
+            start, wider = i, length
+        longest = wider
+    if lengths:
+        groups.append(range(start, len(lengths)))
+    return groups
+
+
 def generate_batch(
     model: Any,
     tokenizer: Any,
@@ -114,12 +142,57 @@ def generate_batch(
     stop_sequences: list[str],
     echo_prompt: bool,
     seed: int | None,
+    max_batch_tokens: int = 0,
 ) -> list[list[dict[str, Any]]]:
-    """Completions (as cache-ready dicts) for each prompt, in order."""
+    """Completions (as cache-ready dicts) for each prompt, in order; with `max_batch_tokens`, the
+    prompts run in consecutive groups of at most that many padded positions (see `batch_groups`)."""
+    encoded = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    n = max(1, num_return_sequences)
+    lengths = [len(e) for e in encoded]
+    groups = (
+        batch_groups(lengths, max_new_tokens, max_batch_tokens // n)
+        if max_batch_tokens
+        else [range(len(prompts))]
+    )
+    results: list[list[dict[str, Any]]] = []
+    for group in groups:
+        results += _generate_encoded(
+            model,
+            tokenizer,
+            device,
+            [prompts[i] for i in group],
+            [encoded[i] for i in group],
+            max_new_tokens=max_new_tokens,
+            num_return_sequences=num_return_sequences,
+            temperature=temperature,
+            top_p=top_p,
+            stop_sequences=stop_sequences,
+            echo_prompt=echo_prompt,
+            seed=seed,
+        )
+    return results
+
+
+def _generate_encoded(
+    model: Any,
+    tokenizer: Any,
+    device: str,
+    prompts: list[str],
+    encoded: list[list[int]],
+    *,
+    max_new_tokens: int,
+    num_return_sequences: int,
+    temperature: float,
+    top_p: float,
+    stop_sequences: list[str],
+    echo_prompt: bool,
+    seed: int | None,
+) -> list[list[dict[str, Any]]]:
     import torch
     from transformers import GenerationConfig
 
-    encoded = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    from helm_lite.clients.hf_kv_cache import prefix_cache
+
     n = num_return_sequences
     prompt_scores = None
     if echo_prompt:
@@ -128,8 +201,10 @@ def generate_batch(
 
     generated: list[list[int]] = [[] for _ in range(len(prompts) * n)]
     step_logprobs: list[list[float]] = [[] for _ in range(len(prompts) * n)]
-    if max_new_tokens > 0:
-        sampling = temperature > 0
+    sampling = temperature > 0
+    if max_new_tokens > 0 and not sampling and n == 1:
+        generated, step_logprobs = _greedy(model, tokenizer, device, encoded, max_new_tokens, stop_sequences)
+    elif max_new_tokens > 0:
         config = GenerationConfig(
             max_new_tokens=max_new_tokens,
             do_sample=sampling,
@@ -153,7 +228,7 @@ def generate_batch(
         width = input_ids.shape[1]
         extra: dict[str, Any] = {}
         if prefix_len:
-            extra["past_key_values"] = _prefix_cache(model, encoded[0][:prefix_len], len(prompts), device)
+            extra["past_key_values"] = prefix_cache(model, encoded[0][:prefix_len], len(prompts), device)
         if seed is not None:
             torch.manual_seed(seed)
         out = model.generate(
