@@ -12,6 +12,7 @@ from helm_lite.cli.common import (
     fail,
     path_component,
     positive_int,
+    run_and_exit_fast,
     setup_logging,
 )
 
@@ -180,5 +181,10 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def entry() -> None:
+    """Console-script entry point: `main`, then a fast exit (see `run_and_exit_fast`)."""
+    run_and_exit_fast(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from helm_lite.cli.common import ArgumentParser, fail, path_component, positive_int, setup_logging
+from helm_lite.cli.common import (
+    ArgumentParser,
+    fail,
+    path_component,
+    positive_int,
+    run_and_exit_fast,
+    setup_logging,
+)
 
 PROG = "helm-summarize"
 
@@ -90,5 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def entry() -> None:
+    """Console-script entry point: `main`, then a fast exit (see `run_and_exit_fast`)."""
+    run_and_exit_fast(main)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
