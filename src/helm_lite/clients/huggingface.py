@@ -1,9 +1,10 @@
 """Local HuggingFace models (CPU or CUDA), with whole batches per `generate` call.
 
 Requests that share decoding settings are batched with left padding (HELM sends one request per
-`generate` call). Greedy decoding is real greedy (`do_sample=False`); sampling is seeded per request,
-so it is reproducible and independent of batch composition. Stop sequences end generation early and
-the text is then cut at the first stop, as HELM does. With `echo_prompt` the prompt's tokens and their
+`generate` call), up to `max_batch_size` requests and `max_batch_tokens` padded positions. Greedy
+decoding is real greedy (argmax, in `hf_greedy`, where finished rows leave the batch); sampling is
+seeded per request, so it is reproducible and independent of batch composition. Stop sequences end a
+row's generation and the text is then cut at the first stop, as HELM does. With `echo_prompt` the prompt's tokens and their
 log probabilities come first (the multiple-choice-separate and language-modelling adapters need them).
 """
 
@@ -85,7 +86,8 @@ class HuggingFaceClient(Client):
         deployment: Any = None,
         dtype: str = "auto",
         device: str = "auto",
-        max_batch_size: int = 16,
+        max_batch_size: int = 64,
+        max_batch_tokens: int = 32768,
         trust_remote_code: bool = False,
         revision: str | None = None,
         apply_chat_template: bool | None = None,
@@ -96,6 +98,7 @@ class HuggingFaceClient(Client):
         self.dtype_name = dtype
         self.device_name = device
         self.max_batch_size = max_batch_size
+        self.max_batch_tokens = max_batch_tokens
         self.trust_remote_code = trust_remote_code
         self.revision = revision
         self.apply_chat_template = apply_chat_template
@@ -221,5 +224,6 @@ class HuggingFaceClient(Client):
                 stop_sequences=first["stop_sequences"],
                 echo_prompt=first["echo_prompt"],
                 seed=seed,
+                max_batch_tokens=self.max_batch_tokens,
             )
         return [{"completions": c} for c in completions]
