@@ -100,9 +100,8 @@ def test_a_cached_run_never_imports_transformers_or_torch(tmp_path, smollm2_path
     )
     assert first.returncode == 0, first.stderr
     probe = (
-        "import sys, runpy; sys.argv = ['helm-run', *sys.argv[1:]]\n"
-        "try:\n    runpy.run_module('helm_lite.cli.run', run_name='__main__')\n"
-        "except SystemExit as e:\n    assert not e.code, e.code\n"
+        "import sys\nfrom helm_lite.cli.run import main\n"
+        "assert main(sys.argv[1:]) == 0\n"
         "print('HEAVY', sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n"
     )
     again = subprocess.run([sys.executable, "-c", probe, *args], cwd=tmp_path, capture_output=True, text=True)
