@@ -398,3 +398,39 @@ def test_empty_suite_writes_empty_summaries(root: Path) -> None:
     assert load(empty / "groups.json") == []
     assert (empty / "leaderboard.csv").read_text() == "Model,Mean win rate\n"
     assert not (empty / "plots").exists()
+
+
+def test_display_stats_are_the_same_with_msgspec_json_and_nan_files(root: Path, monkeypatch) -> None:
+    """The typed msgspec decoding of per_instance_stats.json, the json fallback, and a file msgspec
+    refuses (Python's NaN) all give the display the same per-instance values."""
+    from helm_lite.presentation import display
+
+    run = suite_path(root) / "dyck_language_np=3:model=acme_echo"
+    path = str(run / "per_instance_stats.json")
+    names = {"exact_match_indicator", "num_prompt_tokens", "not_a_metric"}
+    assert display._typed_rows() is not None  # msgspec comes with the summarize extra
+    typed = display.read_instance_stats(path, names)
+    monkeypatch.setattr(display, "_typed_rows", lambda: None)
+    plain = display.read_instance_stats(path, names)
+    assert typed == plain and len(typed) == 10
+    assert all(set(v) == {"exact_match_indicator", "num_prompt_tokens"} for v in typed.values())
+    monkeypatch.undo()
+
+    rows = load(run / "per_instance_stats.json")
+    rows[0]["stats"][0]["max"] = float("nan")  # not strict JSON: msgspec refuses, json reads it
+    nan_path = run.parent / "nan_per_instance_stats.json"
+    nan_path.write_text(json.dumps(rows, indent=2))
+    assert "NaN" in nan_path.read_text()
+    assert display.read_instance_stats(str(nan_path), names) == typed
+    nan_path.unlink()
+
+
+def test_display_file_errors_reach_summarize(root: Path, monkeypatch) -> None:
+    """Display files are written in worker processes; a failure there still fails the summary."""
+    suite = copy_suite(root, "unwritable")
+    run = suite / "dyck_language_np=3:model=acme_echo"
+    for name in ("instances.json", "display_predictions.json", "display_requests.json"):
+        (run / name).unlink()
+        (run / name).mkdir()  # a directory where a display file must go: the atomic rename fails
+    with pytest.raises(OSError):
+        summarize(root, "--suite", "unwritable", "--no-plots")

@@ -11,6 +11,7 @@ import dataclasses
 import datetime
 import logging
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -261,13 +262,36 @@ def _summarize_runs(
     _warn_undefined_metrics(schema, runs)
     view = SuiteView(runs, schema, models)
     os.makedirs(out_dir, exist_ok=True)
+    display = _DisplayFiles(runs, schema, config) if config.display_files else None
+    try:
+        shown, board, plots = _write_summary(runs, schema, models, view, out_dir, info, config)
+    except BaseException:
+        if display is not None:
+            display.cancel()
+        raise
+    if display is not None:
+        display.wait()
+    logger.info("Summarized %d runs in %d groups into %s", len(runs), len(shown), out_dir)
+    return SummaryResult(
+        out_dir=out_dir, num_runs=len(runs), num_groups=len(shown), leaderboard=board, plots=plots
+    )
+
+
+def _write_summary(
+    runs: list[Run],
+    schema: Schema,
+    models: ModelCatalog,
+    view: SuiteView,
+    out_dir: str,
+    info: dict[str, Any],
+    config: SummarizeConfig,
+) -> tuple[list[RunGroup], Table, list[str]]:
+    """Everything but the per-run display files: summary JSON, group tables, leaderboard, plots."""
 
     def out(name: str) -> str:
         return os.path.join(out_dir, name)
 
     write_json_atomic(out("schema.json"), schema_json(schema, models, runs))
-    if config.display_files:
-        _write_display_files(runs, schema, config)
     write_json_atomic(out("summary.json"), info)
     write_plain_json(
         out("runs.json"), [{"run_path": r.run_path, "run_spec": r.run_spec, "stats": r.stats} for r in runs]
@@ -298,22 +322,45 @@ def _summarize_runs(
     plots: list[str] = []
     if config.plots:
         plots = _plots(board, [c.group.name for c in columns], out(PLOTS_DIR))
-    logger.info("Summarized %d runs in %d groups into %s", len(runs), len(shown), out_dir)
-    return SummaryResult(
-        out_dir=out_dir, num_runs=len(runs), num_groups=len(shown), leaderboard=board, plots=plots
-    )
+    return shown, board, plots
 
 
-def _write_display_files(runs: list[Run], schema: Schema, config: SummarizeConfig) -> None:
-    """Per-run display files, in threads: reading and writing files overlaps with JSON work."""
-    from concurrent.futures import ThreadPoolExecutor
+class _DisplayFiles:
+    """Every run's display files, written while the rest of the summary is.
 
-    def one(run: Run) -> None:
-        names = _display_metric_names(schema, run.groups)
-        write_display_files(run.run_path, names, config.skip_completed_display)
+    They read each run's largest files (scenario state, per-instance stats) and depend on nothing
+    else the summary writes, so they run beside it: in forked worker processes on Linux, where they
+    get cores of their own (threads would share one under the GIL), and in threads elsewhere.
+    """
 
-    with ThreadPoolExecutor(max_workers=config.num_threads) as pool:
-        list(pool.map(one, runs))
+    def __init__(self, runs: list[Run], schema: Schema, config: SummarizeConfig) -> None:
+        from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+
+        jobs = [
+            (run.run_path, sorted(_display_metric_names(schema, run.groups)), config.skip_completed_display)
+            for run in runs
+        ]
+        workers = max(1, min(config.num_threads, len(jobs), os.cpu_count() or 1))
+        self._pool: Executor
+        if sys.platform == "linux" and jobs:
+            import multiprocessing
+
+            context = multiprocessing.get_context("fork")
+            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        else:
+            self._pool = ThreadPoolExecutor(max_workers=workers)
+        self._futures: list[Future[bool]] = [self._pool.submit(write_display_files, *job) for job in jobs]
+
+    def wait(self) -> None:
+        """Block until all are written; raises what a worker raised."""
+        try:
+            for future in self._futures:
+                future.result()
+        finally:
+            self._pool.shutdown(cancel_futures=True)
+
+    def cancel(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _plots(board: Table, group_names: list[str], plots_dir: str) -> list[str]:
