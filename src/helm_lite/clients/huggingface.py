@@ -4,8 +4,9 @@ Requests that share decoding settings are batched with left padding (HELM sends 
 `generate` call), up to `max_batch_size` requests and `max_batch_tokens` padded positions. Greedy
 decoding is real greedy (argmax, in `hf_greedy`, where finished rows leave the batch); sampling is
 seeded per request, so it is reproducible and independent of batch composition. Stop sequences end a
-row's generation and the text is then cut at the first stop, as HELM does. With `echo_prompt` the prompt's tokens and their
-log probabilities come first (the multiple-choice-separate and language-modelling adapters need them).
+row's generation and the text is then cut at the first stop, as HELM does. With `echo_prompt` the
+prompt's tokens and their log probabilities come first (the multiple-choice-separate and
+language-modelling adapters need them).
 """
 
 from __future__ import annotations
