@@ -248,8 +248,17 @@ def test_greedy_batch_matches_transformers_generate_and_drops_finished_rows(clie
     try:
         with torch.inference_mode():
             ours = generate_batch(
-                model, tok, client.device, prompts, max_new_tokens=24, num_return_sequences=1,
-                temperature=0.0, top_p=1.0, stop_sequences=["\n"], echo_prompt=False, seed=None,
+                model,
+                tok,
+                client.device,
+                prompts,
+                max_new_tokens=24,
+                num_return_sequences=1,
+                temperature=0.0,
+                top_p=1.0,
+                stop_sequences=["\n"],
+                echo_prompt=False,
+                seed=None,
             )
     finally:
         del model.forward
@@ -259,8 +268,11 @@ def test_greedy_batch_matches_transformers_generate_and_drops_finished_rows(clie
     for prompt, (got,) in zip(prompts, ours, strict=True):
         ids = tok(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
         config = GenerationConfig(
-            max_new_tokens=24, do_sample=False, pad_token_id=tok.eos_token_id,
-            eos_token_id=tok.eos_token_id, stop_strings=["\n"],
+            max_new_tokens=24,
+            do_sample=False,
+            pad_token_id=tok.eos_token_id,
+            eos_token_id=tok.eos_token_id,
+            stop_strings=["\n"],
         )
         with torch.inference_mode():
             out = model.generate(input_ids=ids, generation_config=config, tokenizer=tok)
@@ -307,7 +319,9 @@ def test_max_batch_tokens_splits_a_batch_without_changing_answers(client) -> Non
     requests = [_req(f"Name a famous person whose name starts with {c}.", max_tokens=8) for c in "ABCD"]
     whole = client.make_requests(requests)
     small = HuggingFaceClient(
-        "bundled/smollm2-135m-instruct", deployment=client.deployment, max_batch_size=8,
+        "bundled/smollm2-135m-instruct",
+        deployment=client.deployment,
+        max_batch_size=8,
         max_batch_tokens=80,  # about two of these prompts at a time
     )
     from helm_lite.clients.hf_generation import batch_groups
