@@ -330,3 +330,23 @@ def test_max_batch_tokens_splits_a_batch_without_changing_answers(client) -> Non
     assert len(batch_groups(lengths, 8, 80)) > 1  # the budget really splits this batch
     split = small.make_requests(requests)
     assert [r.completions[0].text for r in split] == [r.completions[0].text for r in whole]
+
+
+def test_loading_a_model_skips_transformers_eager_sklearn_import(smollm2_path) -> None:
+    """scikit-learn is installed (calibration stats) but a model load does not import it, and
+    transformers still reports it available afterwards."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    assert importlib.util.find_spec("sklearn") is not None
+    code = (
+        "import sys\n"
+        "from helm_lite.clients.huggingface import HuggingFaceClient\n"
+        "HuggingFaceClient('bundled/smollm2-135m-instruct').model\n"
+        "from transformers.utils import is_sklearn_available\n"
+        "print('sklearn' in sys.modules, is_sklearn_available())\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "True"]

@@ -56,8 +56,11 @@ def _load_model(path: str, device: str, dtype: Any, trust_remote_code: bool, rev
     key = (path, device, str(dtype))
     with _MODELS_LOCK:
         if key not in _MODELS:
-            from transformers import AutoModelForCausalLM
             from transformers.utils import logging as hf_logging
+
+            from helm_lite.clients.hf_imports import auto_model_class
+
+            AutoModelForCausalLM = auto_model_class()  # noqa: N806  (a class, named as transformers does)
 
             hf_logging.disable_progress_bar()  # loading takes seconds; our log line says what happens
             logger.info("Loading %s on %s (%s)", path, device, dtype)
@@ -74,7 +77,7 @@ def _load_model(path: str, device: str, dtype: Any, trust_remote_code: bool, rev
                 if not extra:
                     raise
                 model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
-            model.to(device)  # type: ignore[arg-type]  # transformers' stub types `to` oddly
+            model.to(device)
             _MODELS[key] = model.eval()
         return _MODELS[key]
 
