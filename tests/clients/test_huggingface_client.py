@@ -221,8 +221,9 @@ def test_cpu_grouped_query_attention_matches_transformers_sdpa(smollm2_path) -> 
 
 
 def test_greedy_batch_matches_transformers_generate_and_drops_finished_rows(client) -> None:
-    """The greedy loop gives what transformers' own `generate` gives each prompt alone (same tokens,
-    stop strings and end-of-text), while finished rows leave the batch instead of being computed on."""
+    """The greedy loop (with the transformers-free tokenizer the client uses) gives what transformers'
+    own `generate` gives each prompt alone (same tokens, stop strings and end-of-text), while finished
+    rows leave the batch instead of being computed on."""
     from transformers import GenerationConfig
 
     from helm_lite.clients.hf_generation import generate_batch
@@ -236,7 +237,10 @@ def test_greedy_batch_matches_transformers_generate_and_drops_finished_rows(clie
             "Count from 1 to 20, separated by commas.",
         )
     ]
+    from helm_lite.tokenizers.light_hf import LightHFTokenizer
+
     model, tok = client.model, client.tokenizer
+    assert isinstance(client.text_tokenizer, LightHFTokenizer)  # what the client decodes with
     sizes: list[int] = []
     real_forward = model.forward
 
@@ -249,7 +253,7 @@ def test_greedy_batch_matches_transformers_generate_and_drops_finished_rows(clie
         with torch.inference_mode():
             ours = generate_batch(
                 model,
-                tok,
+                client.text_tokenizer,
                 client.device,
                 prompts,
                 max_new_tokens=24,

@@ -6,6 +6,7 @@ tensors: left padding, stop strings, per-token log probabilities, finish reasons
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from helm_lite.clients.stops import cut_at_stop, tokens_within
@@ -143,9 +144,14 @@ def generate_batch(
     echo_prompt: bool,
     seed: int | None,
     max_batch_tokens: int = 0,
+    generate_tokenizer: Callable[[], Any] | None = None,
 ) -> list[list[dict[str, Any]]]:
     """Completions (as cache-ready dicts) for each prompt, in order; with `max_batch_tokens`, the
-    prompts run in consecutive groups of at most that many padded positions (see `batch_groups`)."""
+    prompts run in consecutive groups of at most that many padded positions (see `batch_groups`).
+
+    `tokenizer` only encodes and decodes (a `LightHFTokenizer` will do); transformers' `generate`,
+    used for sampling, needs a transformers tokenizer for stop strings: `generate_tokenizer()` gives
+    it when `tokenizer` is not one."""
     encoded = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
     n = max(1, num_return_sequences)
     lengths = [len(e) for e in encoded]
@@ -169,6 +175,7 @@ def generate_batch(
             stop_sequences=stop_sequences,
             echo_prompt=echo_prompt,
             seed=seed,
+            generate_tokenizer=generate_tokenizer,
         )
     return results
 
@@ -187,6 +194,7 @@ def _generate_encoded(
     stop_sequences: list[str],
     echo_prompt: bool,
     seed: int | None,
+    generate_tokenizer: Callable[[], Any] | None,
 ) -> list[list[dict[str, Any]]]:
     import torch
     from transformers import GenerationConfig
@@ -232,7 +240,11 @@ def _generate_encoded(
         if seed is not None:
             torch.manual_seed(seed)
         out = model.generate(
-            input_ids=input_ids, attention_mask=mask, generation_config=config, tokenizer=tokenizer, **extra
+            input_ids=input_ids,
+            attention_mask=mask,
+            generation_config=config,
+            tokenizer=generate_tokenizer() if generate_tokenizer is not None else tokenizer,
+            **extra,
         )
         new_dev = out.sequences[:, width:]
         # One step at a time: a (batch × steps × vocabulary) stack would double the logits' memory.

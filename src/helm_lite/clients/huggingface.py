@@ -218,7 +218,7 @@ class HuggingFaceClient(Client):
                 seed = int.from_bytes(digest[:4], "little")
             completions = generate_batch(
                 self.model,
-                self.tokenizer,
+                self.text_tokenizer,
                 self.device,
                 [r["prompt"] for r in raw_requests],
                 max_new_tokens=first["max_new_tokens"],
@@ -229,5 +229,6 @@ class HuggingFaceClient(Client):
                 echo_prompt=first["echo_prompt"],
                 seed=seed,
                 max_batch_tokens=self.max_batch_tokens,
+                generate_tokenizer=lambda: self.tokenizer,
             )
         return [{"completions": c} for c in completions]
