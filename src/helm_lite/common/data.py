@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from helm_lite.common.atomic_file import atomic_open
 from helm_lite.common.errors import UserError
 
 logger = logging.getLogger(__name__)
@@ -169,14 +170,6 @@ def _verify(path: Path, sha256: str | None, min_size: int, check: Check | None) 
 
 def _download(url: str, target: Path) -> None:
     """Download to a temporary file beside `target`, then rename: never a half-written file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.part-")
     logger.info("Downloading %s", url)
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310
-            shutil.copyfileobj(response, out)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(target, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310
+        shutil.copyfileobj(response, out)

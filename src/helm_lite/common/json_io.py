@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from json.encoder import encode_basestring_ascii
 from typing import Any
+
+from helm_lite.common.atomic_file import atomic_open
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _KEYS: dict[type, tuple[tuple[str, str], ...]] = {}
@@ -219,17 +219,8 @@ def write_text_atomic(path: str, text: str) -> None:
 
 
 def _write_atomic(path: str, produce: Callable[[Callable[[str], object]], object]) -> None:
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            produce(f.write)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path) as f:
+        produce(f.write)
 
 
 def write_json_atomic(path: str, obj: Any) -> None:

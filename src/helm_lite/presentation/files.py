@@ -7,10 +7,9 @@ plain dicts and lists; `json_io.write_json_atomic` encodes it without any copy, 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from typing import Any
 
+from helm_lite.common.atomic_file import atomic_open
 from helm_lite.common.json_io import write_json_atomic
 
 
@@ -20,14 +19,5 @@ def write_plain_json(path: str, data: Any) -> None:
 
 
 def write_bytes_atomic(path: str, data: bytes) -> None:
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(path, "wb") as f:
+        f.write(data)

@@ -18,14 +18,13 @@ import gzip
 import html
 import json
 import logging
-import os
 import random
 import re
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from helm_lite.common.atomic_file import atomic_open
 from helm_lite.common.data import DataSource
 from helm_lite.common.errors import UserError
 from helm_lite.scenarios.base import (
@@ -208,14 +207,6 @@ def _check_gzip(path: Path) -> None:
 
 def _write_instance_file(target: Path, raws: list[RawInstance]) -> None:
     """HELM's format (one ``json.dumps`` of the record per line), written atomically."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.part-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for raw in raws:
-                out.write(json.dumps(asdict(raw)) + "\n")
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_open(target) as out:
+        for raw in raws:
+            out.write(json.dumps(asdict(raw)) + "\n")
