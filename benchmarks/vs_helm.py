@@ -10,8 +10,8 @@ a. ``helm-run --help``.
 b. ``synthetic_reasoning:mode=pattern_match,model=simple/model1`` at each ``--sizes`` N, cold (fresh
    local path, cache and output folder) and cached (same again, answers from the cache), with peak RSS
    (``resource.getrusage(RUSAGE_CHILDREN)`` of a fresh wrapper process per run).
-c. ``helm-summarize`` on the 1-run suite of part b (smallest size); HELM gets its packaged
-   ``schema_lite.yaml``.
+c. ``helm-summarize`` on the 1-run suite of part b, at each size (only the smallest when part b is
+   not asked for); HELM gets its packaged ``schema_lite.yaml``.
 d. The bundled SmolLM2-135M-Instruct (float32, CPU) on synthetic_reasoning pattern_match, ``--smollm-n``
    instances, cold and cached. HELM gets the same de-quantised folder through a ``prod_env``
    ``model_deployments.yaml`` (``HuggingFaceClient``, ``torch_dtype: torch.float32``) and runs offline
@@ -151,6 +151,30 @@ def smollm_helm_env(folder: str) -> dict[str, str]:
     return {"model_deployments.yaml": deployments, "tokenizer_configs.yaml": tokenizers}
 
 
+# The issue's targets, as (time ratio, RSS ratio) ceilings by row label prefix; rows not listed have none.
+TARGETS: dict[str, tuple[float, float | None]] = {
+    "(a) ": (0.3, None),
+    "(b) simple N=10000 ": (0.1, 0.3),
+    "(c) ": (0.15, None),
+    "(d) SmolLM2 N=50 cold": (0.3, None),
+    "(d) SmolLM2 N=50 cached": (0.15, None),
+}
+
+
+def target_cell(row: Row) -> str:
+    """'≤ 0.3 ✓' (or ✗) for the time ratio, plus the RSS ceiling where the issue sets one."""
+    limits = next((v for k, v in TARGETS.items() if row.label.startswith(k)), None)
+    if limits is None or not (row.lite and row.helm):
+        return "–"
+    time_limit, rss_limit = limits
+    ok = statistics.median(row.lite) / statistics.median(row.helm) <= time_limit
+    text = f"≤ {time_limit:g}"
+    if rss_limit is not None and row.lite_rss and row.helm_rss:
+        ok = ok and statistics.median(row.lite_rss) / statistics.median(row.helm_rss) <= rss_limit
+        text += f", RSS ≤ {rss_limit:g}"
+    return f"{text} {'✓' if ok else '✗'}"
+
+
 def fmt_row(row: Row, with_rss: bool) -> list[str]:
     def cell(xs: list[float]) -> str:
         if not xs:
@@ -169,11 +193,11 @@ def fmt_row(row: Row, with_rss: bool) -> list[str]:
             f"{hr:.0f}" if hr is not None else "–",
             f"{lr / hr:.3f}" if lr is not None and hr else "–",
         ]
-    return cells
+    return [*cells, target_cell(row)]
 
 
 def print_table(rows: list[Row]) -> None:
-    header = ["what", "helm_lite s", "HELM s", "ratio", "lite MB", "HELM MB", "RSS ratio"]
+    header = ["what", "helm_lite s", "HELM s", "ratio", "lite MB", "HELM MB", "RSS ratio", "target"]
     lines = [header, ["---"] * len(header)] + [fmt_row(r, True) for r in rows]
     print()
     for line in lines:
@@ -214,7 +238,7 @@ def main() -> int:
                 record(row, t, *timed([t.exe("helm-run"), "--help"], t.work))
         print_table(rows)
 
-    summarize_dirs: dict[str, str] = {}
+    summarize_dirs: dict[int, dict[str, str]] = {}  # N -> tool -> folder holding its suite `p`
     if "b" in parts or "c" in parts:
         for n in sizes if "b" in parts else sizes[:1]:
             cold, cached = Row(f"(b) simple N={n} cold"), Row(f"(b) simple N={n} cached")
@@ -228,12 +252,10 @@ def main() -> int:
                     record(cached, t, *t.run(d, "simple/model1", n, "p"))
                 if rep == 0:
                     check_parity(dirs["helm_lite"], dirs.get("HELM"), "p", f"simple N={n}")
-                summarize_dirs = summarize_dirs or dict(dirs)
+                summarize_dirs[n] = dict(dirs)
             print_table(rows)
 
     if "c" in parts:
-        row = Row("(c) helm-summarize, 1-run suite")
-        rows.append(row)
         helm_schema = None
         if helm is not None:
             found = glob.glob(
@@ -249,13 +271,16 @@ def main() -> int:
                 )
             )
             helm_schema = found[0] if found else None
-        for _ in range(args.reps):
-            for t in tools:
-                cmd = [t.exe("helm-summarize"), "--suite", "p"]
-                if t is helm and helm_schema:
-                    cmd += ["--schema-path", helm_schema]
-                record(row, t, *timed(cmd, summarize_dirs[t.name], t.env))
-        print_table(rows)
+        for n, dirs in summarize_dirs.items():
+            row = Row(f"(c) helm-summarize, N={n} suite")
+            rows.append(row)
+            for _ in range(args.reps):
+                for t in tools:
+                    cmd = [t.exe("helm-summarize"), "--suite", "p"]
+                    if t is helm and helm_schema:
+                        cmd += ["--schema-path", helm_schema]
+                    record(row, t, *timed(cmd, dirs[t.name], t.env))
+            print_table(rows)
 
     if "d" in parts:
         sys.path.insert(0, os.path.join(os.path.dirname(HERE), "src"))
