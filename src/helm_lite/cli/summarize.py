@@ -58,7 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-display-files", action="store_true", help="do not write per-run display files")
     p.add_argument("--no-plots", action="store_true", help="do not draw PNG plots")
     p.add_argument(
-        "-n", "--num-threads", type=positive_int, default=4, help="threads writing the per-run display files"
+        "-n",
+        "--num-threads",
+        type=positive_int,
+        default=4,
+        help="workers writing the per-run display files (processes on Linux, at most one per core)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return p
