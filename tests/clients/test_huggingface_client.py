@@ -226,7 +226,7 @@ def test_greedy_batch_matches_transformers_generate_and_drops_finished_rows(clie
     rows leave the batch instead of being computed on."""
     from transformers import GenerationConfig
 
-    from helm_lite.clients.hf_generation import generate_batch
+    from helm_lite.clients.hf_generation import Decoding, generate_batch
 
     prompts = [
         client._format(p)
@@ -256,13 +256,7 @@ def test_greedy_batch_matches_transformers_generate_and_drops_finished_rows(clie
                 client.text_tokenizer,
                 client.device,
                 prompts,
-                max_new_tokens=24,
-                num_return_sequences=1,
-                temperature=0.0,
-                top_p=1.0,
-                stop_sequences=["\n"],
-                echo_prompt=False,
-                seed=None,
+                Decoding(max_new_tokens=24, stop_sequences=("\n",)),
             )
     finally:
         del model.forward

@@ -7,6 +7,7 @@ tensors: left padding, stop strings, per-token log probabilities, finish reasons
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from helm_lite.clients.stops import cut_at_stop, tokens_within
@@ -58,6 +59,12 @@ def shared_prefix_length(encoded: list[list[int]]) -> int:
     return n
 
 
+def _shareable_prefix(encoded: list[list[int]]) -> int:
+    """The shared prefix worth computing once (0 when shorter than `_MIN_SHARED_PREFIX`)."""
+    length = shared_prefix_length(encoded)
+    return length if length >= _MIN_SHARED_PREFIX else 0
+
+
 def _greedy(
     model: Any,
     tokenizer: Any,
@@ -70,9 +77,7 @@ def _greedy(
     from helm_lite.clients.hf_greedy import greedy_decode
     from helm_lite.clients.hf_kv_cache import reserved_cache
 
-    prefix_len = shared_prefix_length(encoded)
-    if prefix_len < _MIN_SHARED_PREFIX:
-        prefix_len = 0
+    prefix_len = _shareable_prefix(encoded)
     input_ids, mask = _left_padded(encoded, _pad_id(tokenizer), prefix_len)
     capacity = input_ids.shape[1] + max_new_tokens
     cache = reserved_cache(model, capacity, encoded[0][:prefix_len], len(encoded), device)
@@ -86,6 +91,55 @@ def _greedy(
         max_new_tokens=max_new_tokens,
         stop_sequences=stop_sequences,
     )
+
+
+def _with_generate(
+    model: Any, tokenizer: Any, device: str, encoded: list[list[int]], decoding: Decoding
+) -> tuple[list[list[int]], list[list[float]]]:
+    """Sampled (or several greedy) continuations through transformers' `generate`, which needs a
+    transformers `tokenizer` for stop strings; rows in prompt-major order, `n` per prompt."""
+    import torch
+    from transformers import GenerationConfig
+
+    from helm_lite.clients.hf_kv_cache import prefix_cache
+
+    n = decoding.num_return_sequences
+    sampling = decoding.temperature > 0
+    config = GenerationConfig(
+        max_new_tokens=decoding.max_new_tokens,
+        do_sample=sampling,
+        temperature=decoding.temperature if sampling else None,
+        top_p=decoding.top_p if sampling else None,
+        top_k=None,
+        num_return_sequences=n,
+        output_logits=True,
+        return_dict_in_generate=True,
+        pad_token_id=_pad_id(tokenizer),
+        eos_token_id=tokenizer.eos_token_id,
+        stop_strings=[s for s in decoding.stop_sequences if s] or None,
+    )
+    prefix_len = _shareable_prefix(encoded) if n == 1 else 0
+    input_ids, mask = _left_padded(encoded, _pad_id(tokenizer), prefix_len)
+    input_ids, mask = input_ids.to(device), mask.to(device)
+    width = input_ids.shape[1]
+    extra: dict[str, Any] = {}
+    if prefix_len:
+        extra["past_key_values"] = prefix_cache(model, encoded[0][:prefix_len], len(encoded), device)
+    if decoding.seed is not None:
+        torch.manual_seed(decoding.seed)
+    out = model.generate(
+        input_ids=input_ids, attention_mask=mask, generation_config=config, tokenizer=tokenizer, **extra
+    )
+    new_dev = out.sequences[:, width:]
+    # One step at a time: a (batch × steps × vocabulary) stack would double the logits' memory.
+    chosen = torch.stack(
+        [
+            torch.log_softmax(step.float(), dim=-1).gather(-1, new_dev[:, t, None]).squeeze(-1)
+            for t, step in enumerate(out.logits)
+        ],
+        dim=1,
+    ).cpu()
+    return new_dev.cpu().tolist(), chosen.tolist()
 
 
 def score_prompts(model: Any, input_ids: Any, mask: Any) -> list[list[float]]:
@@ -130,19 +184,26 @@ def batch_groups(lengths: list[int], extra: int, budget: int) -> list[range]:
     return groups
 
 
+@dataclass(frozen=True)
+class Decoding:
+    """The decoding settings every request of a batch shares (the client batches by them)."""
+
+    max_new_tokens: int
+    num_return_sequences: int = 1
+    temperature: float = 0.0
+    top_p: float = 1.0
+    stop_sequences: tuple[str, ...] = ()
+    echo_prompt: bool = False
+    seed: int | None = None  # for sampling
+
+
 def generate_batch(
     model: Any,
     tokenizer: Any,
     device: str,
     prompts: list[str],
+    decoding: Decoding,
     *,
-    max_new_tokens: int,
-    num_return_sequences: int,
-    temperature: float,
-    top_p: float,
-    stop_sequences: list[str],
-    echo_prompt: bool,
-    seed: int | None,
     max_batch_tokens: int = 0,
     generate_tokenizer: Callable[[], Any] | None = None,
 ) -> list[list[dict[str, Any]]]:
@@ -153,13 +214,10 @@ def generate_batch(
     used for sampling, needs a transformers tokenizer for stop strings: `generate_tokenizer()` gives
     it when `tokenizer` is not one."""
     encoded = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
-    n = max(1, num_return_sequences)
-    lengths = [len(e) for e in encoded]
-    groups = (
-        batch_groups(lengths, max_new_tokens, max_batch_tokens // n)
-        if max_batch_tokens
-        else [range(len(prompts))]
-    )
+    groups = [range(len(prompts))]
+    if max_batch_tokens:
+        budget = max_batch_tokens // max(1, decoding.num_return_sequences)
+        groups = batch_groups([len(e) for e in encoded], decoding.max_new_tokens, budget)
     results: list[list[dict[str, Any]]] = []
     for group in groups:
         results += _generate_encoded(
@@ -168,14 +226,8 @@ def generate_batch(
             device,
             [prompts[i] for i in group],
             [encoded[i] for i in group],
-            max_new_tokens=max_new_tokens,
-            num_return_sequences=num_return_sequences,
-            temperature=temperature,
-            top_p=top_p,
-            stop_sequences=stop_sequences,
-            echo_prompt=echo_prompt,
-            seed=seed,
-            generate_tokenizer=generate_tokenizer,
+            decoding,
+            generate_tokenizer,
         )
     return results
 
@@ -186,79 +238,23 @@ def _generate_encoded(
     device: str,
     prompts: list[str],
     encoded: list[list[int]],
-    *,
-    max_new_tokens: int,
-    num_return_sequences: int,
-    temperature: float,
-    top_p: float,
-    stop_sequences: list[str],
-    echo_prompt: bool,
-    seed: int | None,
+    decoding: Decoding,
     generate_tokenizer: Callable[[], Any] | None,
 ) -> list[list[dict[str, Any]]]:
-    import torch
-    from transformers import GenerationConfig
-
-    from helm_lite.clients.hf_kv_cache import prefix_cache
-
-    n = num_return_sequences
+    n = decoding.num_return_sequences
     prompt_scores = None
-    if echo_prompt:
+    if decoding.echo_prompt:
         ids_t, mask_t = _left_padded(encoded, _pad_id(tokenizer))
         prompt_scores = score_prompts(model, ids_t.to(device), mask_t.to(device))
 
     generated: list[list[int]] = [[] for _ in range(len(prompts) * n)]
     step_logprobs: list[list[float]] = [[] for _ in range(len(prompts) * n)]
-    sampling = temperature > 0
-    if max_new_tokens > 0 and not sampling and n == 1:
-        generated, step_logprobs = _greedy(model, tokenizer, device, encoded, max_new_tokens, stop_sequences)
-    elif max_new_tokens > 0:
-        config = GenerationConfig(
-            max_new_tokens=max_new_tokens,
-            do_sample=sampling,
-            temperature=temperature if sampling else None,
-            top_p=top_p if sampling else None,
-            top_k=None,
-            num_return_sequences=n,
-            output_logits=True,
-            return_dict_in_generate=True,
-            pad_token_id=tokenizer.pad_token_id
-            if tokenizer.pad_token_id is not None
-            else tokenizer.eos_token_id,
-            eos_token_id=tokenizer.eos_token_id,
-            stop_strings=[s for s in stop_sequences if s] or None,
-        )
-        prefix_len = shared_prefix_length(encoded) if n == 1 else 0
-        if prefix_len < _MIN_SHARED_PREFIX:
-            prefix_len = 0
-        input_ids, mask = _left_padded(encoded, _pad_id(tokenizer), prefix_len)
-        input_ids, mask = input_ids.to(device), mask.to(device)
-        width = input_ids.shape[1]
-        extra: dict[str, Any] = {}
-        if prefix_len:
-            extra["past_key_values"] = prefix_cache(model, encoded[0][:prefix_len], len(prompts), device)
-        if seed is not None:
-            torch.manual_seed(seed)
-        out = model.generate(
-            input_ids=input_ids,
-            attention_mask=mask,
-            generation_config=config,
-            tokenizer=generate_tokenizer() if generate_tokenizer is not None else tokenizer,
-            **extra,
-        )
-        new_dev = out.sequences[:, width:]
-        # One step at a time: a (batch × steps × vocabulary) stack would double the logits' memory.
-        chosen = torch.stack(
-            [
-                torch.log_softmax(step.float(), dim=-1).gather(-1, new_dev[:, t, None]).squeeze(-1)
-                for t, step in enumerate(out.logits)
-            ],
-            dim=1,
-        ).cpu()
-        new = new_dev.cpu()
-        for row in range(new.shape[0]):
-            generated[row] = new[row].tolist()
-            step_logprobs[row] = chosen[row].tolist()
+    stops = list(decoding.stop_sequences)
+    if decoding.max_new_tokens > 0 and decoding.temperature <= 0 and n == 1:
+        generated, step_logprobs = _greedy(model, tokenizer, device, encoded, decoding.max_new_tokens, stops)
+    elif decoding.max_new_tokens > 0:
+        hf_tokenizer = generate_tokenizer() if generate_tokenizer is not None else tokenizer
+        generated, step_logprobs = _with_generate(model, hf_tokenizer, device, encoded, decoding)
 
     results: list[list[dict[str, Any]]] = []
     eos = tokenizer.eos_token_id
@@ -272,7 +268,7 @@ def _generate_encoded(
                 ids, lps, reason = ids[:cut], lps[:cut], "endoftext"
             texts = token_texts(tokenizer, ids)
             text = tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
-            text, stopped = cut_at_stop(text, stop_sequences)
+            text, stopped = cut_at_stop(text, stops)
             if stopped:
                 reason = "stop"
                 kept = tokens_within(texts, len(text))

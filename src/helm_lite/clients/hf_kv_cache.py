@@ -58,7 +58,10 @@ def _run(model: Any, prefix: list[int], cache: Any, device: str) -> None:
 
 
 class _ReservedLayer(DynamicLayer):
-    """One layer's keys/values in a buffer of `capacity` positions (grown if ever exceeded)."""
+    """One layer's keys/values in a buffer of `capacity` positions (grown if ever exceeded).
+
+    Serves `hf_greedy.greedy_decode`, which only updates it and drops rows; transformers'
+    `generate` (whose beam search and assisted decoding crop and reorder caches) never sees it."""
 
     def __init__(self, capacity: int) -> None:
         super().__init__()
@@ -116,20 +119,4 @@ class _ReservedLayer(DynamicLayer):
     def batch_select_indices(self, indices: Any) -> None:
         if self.is_initialized:
             self._k, self._v = self._k[indices], self._v[indices]
-            self._expose()
-
-    def batch_repeat_interleave(self, repeats: int) -> None:
-        if self.is_initialized:
-            self._k = self._k.repeat_interleave(repeats, dim=0)
-            self._v = self._v.repeat_interleave(repeats, dim=0)
-            self._expose()
-
-    def crop(self, tokens_to_remove: int) -> None:
-        if tokens_to_remove < 0:
-            self.length = max(0, self.length + tokens_to_remove)
-            self._expose()
-
-    def reset(self) -> None:
-        self.length = 0
-        if self.is_initialized:
             self._expose()

@@ -208,7 +208,7 @@ class HuggingFaceClient(Client):
     def compute_batch(self, raw_requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
         import torch
 
-        from helm_lite.clients.hf_generation import generate_batch
+        from helm_lite.clients.hf_generation import Decoding, generate_batch
 
         with torch.inference_mode():
             first = raw_requests[0]
@@ -216,18 +216,21 @@ class HuggingFaceClient(Client):
             if first["temperature"] > 0:
                 digest = hashlib.sha256(repr(sorted(first.items())).encode()).digest()
                 seed = int.from_bytes(digest[:4], "little")
+            decoding = Decoding(
+                max_new_tokens=first["max_new_tokens"],
+                num_return_sequences=first["num_return_sequences"],
+                temperature=first["temperature"],
+                top_p=first["top_p"],
+                stop_sequences=tuple(first["stop_sequences"]),
+                echo_prompt=first["echo_prompt"],
+                seed=seed,
+            )
             completions = generate_batch(
                 self.model,
                 self.text_tokenizer,
                 self.device,
                 [r["prompt"] for r in raw_requests],
-                max_new_tokens=first["max_new_tokens"],
-                num_return_sequences=first["num_return_sequences"],
-                temperature=first["temperature"],
-                top_p=first["top_p"],
-                stop_sequences=first["stop_sequences"],
-                echo_prompt=first["echo_prompt"],
-                seed=seed,
+                decoding,
                 max_batch_tokens=self.max_batch_tokens,
                 generate_tokenizer=lambda: self.tokenizer,
             )
