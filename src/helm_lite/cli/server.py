@@ -23,6 +23,17 @@ def port_number(text: str) -> int:
     return value
 
 
+def host_name(text: str) -> str:
+    """A bare host name or address for --allowed-host (no scheme, port, path or spaces)."""
+    name = text.strip()
+    bare = name[1:-1] if name.startswith("[") and name.endswith("]") else name
+    if not bare or not bare.isascii() or any(c.isspace() or c in "/@\\[]" for c in bare):
+        raise argparse.ArgumentTypeError(f"expected a host name or address, got {text!r}")
+    if ":" in bare and not name.startswith("[") and bare.count(":") == 1:
+        raise argparse.ArgumentTypeError(f"expected a host name without a port, got {text!r}")
+    return name
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = ArgumentParser(prog=PROG, description="Serve a read-only web view of helm-run results.")
     p.add_argument(
@@ -42,6 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 exposes the results)",
     )
     p.add_argument("-p", "--port", type=port_number, default=8000, help="port (0 picks a free one)")
+    p.add_argument(
+        "--allowed-host",
+        dest="allowed_hosts",
+        action="append",
+        type=host_name,
+        default=[],
+        metavar="NAME",
+        help="also answer requests addressed to NAME (a host name or address, e.g. this machine's name "
+        "when listening on 0.0.0.0); repeatable. Loopback names and --host are always allowed",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return p
 
@@ -75,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     from helm_lite.server.store import ServeError
 
     try:
-        server = create_server(args.output_path, suites, host=args.host, port=args.port)
+        server = create_server(
+            args.output_path, suites, host=args.host, port=args.port, allowed_hosts=args.allowed_hosts
+        )
     except ServeError:  # a suite folder that is a symlink leading out of <output-path>/runs
         runs_dir = os.path.join(args.output_path, "runs")
         fail(PROG, f"--suite: refused: a suite folder leads outside {runs_dir} (a symlink?)")

@@ -20,18 +20,21 @@ backslashes, NUL bytes and symlinks cannot lead outside the suite.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import math
 import os
 import shutil
 import socket
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from helm_lite import __version__
+from helm_lite.server.host_check import HostPolicy
 from helm_lite.server.store import INSTANCE_FILTERS, ServeError, Store
 
 logger = logging.getLogger(__name__)
@@ -63,7 +66,6 @@ PAGE_CSP = (
 # Files from the suite are data, never code (an SVG or HTML file cannot run script in our origin).
 FILE_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 MAX_PAGE = 500
-LOOPBACK_NAMES = ("localhost", "::1")
 
 
 def _finite(obj: Any) -> Any:
@@ -86,7 +88,13 @@ def json_bytes(obj: Any) -> bytes:
 
 
 def is_loopback(host: str) -> bool:
-    return host.lower() in LOOPBACK_NAMES or host.startswith("127.")
+    """Whether binding to `host` keeps the server on this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _int_param(query: dict[str, list[str]], name: str, default: int, low: int, high: int) -> int:
@@ -108,16 +116,16 @@ def _str_param(query: dict[str, list[str]], name: str) -> str | None:
 
 
 class HelmServer(ThreadingHTTPServer):
-    """Serves one `Store`; refuses foreign Host headers when bound to loopback (DNS-rebinding guard)."""
+    """Serves one `Store`; answers only requests whose Host names it exactly (see `host_check`)."""
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], store: Store) -> None:
+    def __init__(self, address: tuple[str, int], store: Store, allowed_hosts: Iterable[str] = ()) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.store = store
-        self.loopback_only = is_loopback(address[0])
         super().__init__(address, Handler)
+        self.host_policy = HostPolicy.for_server(address[0], int(self.server_address[1]), allowed_hosts)
 
     @property
     def url(self) -> str:
@@ -194,8 +202,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(500, {"error": "internal server error (see the server log)"}, head)
 
     def _route(self, head: bool) -> None:
-        if self.server.loopback_only and not self._host_is_loopback():
-            raise ServeError(403, "Host header is not a loopback name (DNS-rebinding guard)")
+        self._check_host()
         raw_path, _, raw_query = self.path.partition("?")
         if not raw_path.startswith("/"):
             raise ServeError(400, "bad request path")
@@ -256,20 +263,32 @@ class Handler(BaseHTTPRequestHandler):
         extra = {"Content-Security-Policy": PAGE_CSP} if name == "index.html" else {}
         self._send_bytes(200, body, STATIC_FILES[name], head, extra)
 
-    def _host_is_loopback(self) -> bool:
-        host = self.headers.get("Host")
-        if host is None:
-            return True  # HTTP/1.0 clients; browsers (the rebinding risk) always send Host
-        host = host.strip()
-        if host.startswith("["):
-            name = host[1 : host.find("]")] if "]" in host else host
-        else:
-            name = host.rsplit(":", 1)[0]
-        return is_loopback(name)
+    def _check_host(self) -> None:
+        """403 unless the Host header names this server exactly (DNS-rebinding guard).
+
+        HTTP/1.1 requires exactly one Host header (400 otherwise); an HTTP/1.0 request may omit it
+        (browsers, the rebinding risk, always send it)."""
+        hosts = self.headers.get_all("Host") or []
+        if not hosts:
+            if self.request_version == "HTTP/1.0":
+                return
+            raise ServeError(400, "missing Host header")
+        if len(hosts) > 1:
+            raise ServeError(400, "more than one Host header")
+        policy = self.server.host_policy
+        if not policy.allows(hosts[0]):
+            raise ServeError(403, f"Host header not allowed (DNS-rebinding guard): {policy.hint()}")
 
 
 def create_server(
-    output_path: str, suites: list[str], host: str = "127.0.0.1", port: int = 8000
+    output_path: str,
+    suites: list[str],
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    allowed_hosts: Iterable[str] = (),
 ) -> HelmServer:
-    """A bound (not yet serving) server; port 0 picks a free port (see `server.server_address`)."""
-    return HelmServer((host, port), Store(output_path, suites))
+    """A bound (not yet serving) server; port 0 picks a free port (see `server.server_address`).
+
+    Requests must name the server in their Host header: a loopback name, `host` itself, or one of
+    `allowed_hosts`."""
+    return HelmServer((host, port), Store(output_path, suites), allowed_hosts)
