@@ -1,8 +1,9 @@
 """A loopback HTTP proxy that injects faults by script between a client and a server (stdlib only).
 
 Faults: an HTTP status (429 with or without ``Retry-After``, 500, 503…), a slow answer (the proxy
-waits longer than the client's timeout, then hangs up), and a dropped connection (the proxy starts a
-200 response and closes the socket mid-body). Faults are scripted per request: `FaultProxy.script`
+waits longer than the client's timeout, then hangs up), a dropped connection (the proxy starts a
+200 response and closes the socket mid-body), and a complete answer with a given body (`body`:
+malformed JSON, JSON without ``choices``, an HTML page…). Faults are scripted per request: `FaultProxy.script`
 queues faults for the requests whose body contains a marker (or all requests), used once each in
 order; `FaultProxy.always` answers every matching request with the same fault. Requests without a
 fault pass through to the upstream server unchanged. Every request the proxy saw is recorded with
@@ -23,12 +24,16 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Fault:
-    kind: str  # "status" | "slow" | "drop"
+    kind: str  # "status" | "slow" | "drop" | "body"
     status: int = 0
     retry_after: str | None = None
     delay_s: float = 0.0
+    data: bytes = b""
+    content_type: str = "application/json"
 
     def __str__(self) -> str:
+        if self.kind == "body":
+            return f"body {self.status} {self.data[:20]!r}"
         if self.kind == "status":
             return f"{self.status}" + (f" (Retry-After {self.retry_after})" if self.retry_after else "")
         return f"slow {self.delay_s}s" if self.kind == "slow" else "drop"
@@ -44,6 +49,10 @@ def slow(delay_s: float) -> Fault:
 
 def drop() -> Fault:
     return Fault("drop")
+
+
+def body(data: bytes, code: int = 200, content_type: str = "application/json") -> Fault:
+    return Fault("body", status=code, data=data, content_type=content_type)
 
 
 @dataclass
@@ -152,7 +161,9 @@ class FaultProxy:
                 self._send(answer.status, {"Content-Type": answer.getheader("Content-Type", "")}, data)
 
             def _inject(self, fault: Fault) -> None:
-                if fault.kind == "status":
+                if fault.kind == "body":
+                    self._send(fault.status, {"Content-Type": fault.content_type}, fault.data)
+                elif fault.kind == "status":
                     payload = {"error": {"message": f"injected HTTP {fault.status}", "type": "server_error"}}
                     headers = {"Content-Type": "application/json"}
                     if fault.retry_after is not None:

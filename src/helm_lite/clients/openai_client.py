@@ -4,16 +4,21 @@
 LLM, llama.cpp's server — with the ``openai`` SDK; `OpenAIClient` is the same for api.openai.com
 (key required, chat or completions picked per model). The SDK's own retries are off: retries are
 ours (`helm_lite.common.retry`), bounded in attempts and total wait, and logged. Keys come from
-`helm_lite.common.credentials` and are blanked from every error text; the cache key is the request
-body (model, prompt or messages, decoding settings, ``random``), never the key or the server URL.
+`helm_lite.common.credentials` or the ``api_key`` argument, are remembered by
+`helm_lite.common.secrets` and blanked from every error text and log line; the cache key is the
+request body (model, prompt or messages, decoding settings, ``random``), never the key or the
+server URL. A ``base_url`` that is not an http(s) URL with a host is refused when the client is
+built, before any run starts.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import logging
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,11 +29,17 @@ from helm_lite.clients.openai_compatible import (
     parse_response,
     sent_fields,
 )
+from helm_lite.common import secrets
 from helm_lite.common.cache import SqliteCache
-from helm_lite.common.credentials import Credentials, missing_key_message, redact
+from helm_lite.common.credentials import Credentials, missing_key_message
 from helm_lite.common.errors import UserError
 from helm_lite.common.request import Request
-from helm_lite.common.retry import RetriesExhaustedError, RetryPolicy, call_with_retries
+from helm_lite.common.retry import (
+    MalformedAnswerError,
+    RetriesExhaustedError,
+    RetryPolicy,
+    call_with_retries,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +102,10 @@ class OpenAICompatibleClient(Client):
         self.base_url = base_url or self.credentials.get(f"{self.host}BaseUrl") or self.default_base_url
         if not self.base_url:
             raise UserError(f"{where}: client_spec args need base_url (e.g. http://localhost:8000/v1)")
+        if base_url:
+            check_base_url(base_url, f"{where}: client_spec.args.base_url")
+        elif self.base_url != self.default_base_url:
+            check_base_url(self.base_url, f"{where}: {self.host}BaseUrl in {self.credentials.source}")
         if isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float)) or timeout_s <= 0:
             raise UserError(f"{where}: timeout_s must be a positive number of seconds, got {timeout_s!r}")
         self.timeout_s = float(timeout_s)
@@ -100,8 +115,8 @@ class OpenAICompatibleClient(Client):
         key = api_key or self.credentials.api_key(self.host, self.name, self.env_var)
         if key is None and self.requires_key:
             raise UserError(missing_key_message(self.host, self.env_var or "", self.credentials, where))
+        secrets.remember(key)
         self._api_key = key or DUMMY_KEY
-        self._secrets = [k for k in [key, *self.credentials.secrets()] if k]
         self._check_chat_formatting(where)
         #: Replaced by tests so retries do not really sleep.
         self.sleep: Callable[[float], None] = time.sleep
@@ -133,7 +148,7 @@ class OpenAICompatibleClient(Client):
 
     # --- helpers ----------------------------------------------------------------------------------
     def redact(self, text: str) -> str:
-        return redact(text, self._secrets)
+        return secrets.redact(text)
 
     @property
     def sdk(self) -> Any:
@@ -200,8 +215,13 @@ class OpenAICompatibleClient(Client):
         create = sdk.chat.completions.create if chat else sdk.completions.create
 
         def once() -> dict[str, Any]:
-            answer: dict[str, Any] = create(**body).model_dump(mode="json")
-            return answer
+            try:
+                answer = create(**body)
+            except json.JSONDecodeError as e:  # a 200 whose body is cut short or not JSON
+                raise MalformedAnswerError(
+                    f"the answer is not valid JSON ({e.msg} at character {e.pos})"
+                ) from None
+            return completion_dict(answer)
 
         try:
             response = call_with_retries(
@@ -216,6 +236,32 @@ class OpenAICompatibleClient(Client):
         if not completions:
             raise HostedAPIError(f"{self.name}: the API answered with no choices")
         return {"completions": completions}
+
+
+def check_base_url(url: str, where: str) -> None:
+    """An http(s) URL with a host, or a `UserError` naming `where` (a typo would otherwise cost a
+    whole retry budget of connection errors per request)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UserError(
+            f"{where}: expected an http:// or https:// URL with a host, e.g. http://localhost:8000/v1, "
+            f"got {secrets.redact(url)!r}"
+        )
+
+
+def completion_dict(answer: Any) -> dict[str, Any]:
+    """The SDK's parsed answer as a dict; `MalformedAnswerError` when it is not a completion (the
+    SDK hands back the text of a non-JSON body, and builds a model from JSON without validating it)."""
+    if not hasattr(answer, "model_dump"):  # JSON that is not an object, or a body that is not JSON
+        raise MalformedAnswerError(f"the answer is not a JSON object ({type(answer).__name__})")
+    data = answer.model_dump(mode="json", warnings=False)
+    if not isinstance(data, dict) or not isinstance(data.get("choices"), list):
+        raise MalformedAnswerError("the answer has no choices list")
+    return data
 
 
 class OpenAIClient(OpenAICompatibleClient):

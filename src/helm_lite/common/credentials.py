@@ -6,39 +6,38 @@ the key ``hApiKey`` (``openaiApiKey``, ``togetherApiKey``…), then HELM's ``dep
 provider's usual environment variable (``OPENAI_API_KEY``…).
 
 Keys must never reach logs, error texts, cache keys or output files: `Credentials` hides its values
-from ``repr`` and `redact` blanks known keys (and anything shaped like a bearer token) from a text
-before it is logged or stored. pyhocon is imported only when there is something to parse.
+from ``repr`` and hands every one of them (and every key it reads from the environment) to
+`helm_lite.common.secrets.remember`, so the process's log filter and every redacted text blank them.
+pyhocon is imported only when there is something to parse.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from helm_lite.common import secrets as _secrets
 from helm_lite.common.errors import UserError
 
 ENV_VAR = "HELM_CREDENTIALS"
 FILE_NAME = "credentials.conf"
-REDACTED = "[REDACTED]"
-
-# Shapes of secrets an SDK error may quote even when we do not know the key itself.
-_SECRET_SHAPES = re.compile(
-    r"(?i)(bearer\s+)[^\s'\",;}]+"  # an Authorization header value
-    r"|\bsk-[A-Za-z0-9_\-]{8,}"  # OpenAI-style keys
-    r"|(api[_-]?key['\"]?\s*[:=]\s*['\"]?)[^\s'\",;}]+"  # api_key=…, "api_key": "…"
-)
-_MIN_SECRET_LEN = 4  # shorter "keys" (e.g. a dummy "x") would blank ordinary words
 
 
 @dataclass(frozen=True)
 class Credentials:
-    """Parsed credentials; `source` names where they came from (for error messages)."""
+    """Parsed credentials; `source` names where they came from (for error messages).
+
+    Every value is a secret except the ``<host>BaseUrl`` addresses (a password inside a URL is
+    still blanked by its shape); all of them are remembered as soon as the object exists.
+    """
 
     values: Mapping[str, Any] = field(default_factory=dict, repr=False)
     source: str = ""
+
+    def __post_init__(self) -> None:
+        _secrets.remember(*self.secrets())
 
     def get(self, key: str) -> str | None:
         value = self.values.get(key)
@@ -53,11 +52,13 @@ class Credentials:
                 key = str(per_deployment[deployment])
         if key is None and env_var:
             key = os.environ.get(env_var) or None
+            _secrets.remember(key)
         return key
 
     def secrets(self) -> list[str]:
-        """Every string value (nested ones too): what `redact` must blank."""
-        return [s for s in _strings(self.values) if len(s) >= _MIN_SECRET_LEN]
+        """Every string value (nested ones too) except ``…BaseUrl`` addresses: what must be blanked."""
+        found = _strings({k: v for k, v in self.values.items() if not str(k).lower().endswith("url")})
+        return [s for s in found if len(s) >= _secrets.MIN_SECRET_LEN]
 
 
 def _strings(value: Any) -> Iterable[str]:
@@ -69,13 +70,13 @@ def _strings(value: Any) -> Iterable[str]:
     elif isinstance(value, list):
         for v in value:
             yield from _strings(v)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        yield str(value)  # an unquoted all-digit key is parsed as a number
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """`text` with each known secret and anything shaped like a key replaced by ``[REDACTED]``."""
-    for secret in sorted({s for s in secrets if s and len(s) >= _MIN_SECRET_LEN}, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return _SECRET_SHAPES.sub(lambda m: (m.group(1) or m.group(2) or "") + REDACTED, text)
+    """`helm_lite.common.secrets.redact`: known secrets, `secrets`, and key shapes blanked."""
+    return _secrets.redact(text, secrets)
 
 
 def load_credentials(local_path: str) -> Credentials:

@@ -1,12 +1,16 @@
 """Bounded retries for hosted APIs: exponential backoff with full jitter, capped twice.
 
-Only transient failures are retried: HTTP 429 and 5xx, timeouts and dropped connections (as the
-``openai`` and ``together`` SDKs report them). Retrying stops at `RetryPolicy.max_attempts` calls or
-when the next wait would take the total time slept past `RetryPolicy.max_total_wait_s`, whichever
-comes first, so a dead endpoint never turns into an endless silent loop. A server's ``Retry-After``
-(or ``retry-after-ms``) is honoured, capped at `RetryPolicy.max_delay_s`. Each retry logs one WARNING
-line; the texts logged and raised go through the caller's redaction, so a key quoted by an SDK
-error never reaches a log.
+Only transient failures are retried: HTTP 429 and 5xx, timeouts, dropped connections (as the
+``openai`` and ``together`` SDKs report them) and a 200 answer that is not a completion
+(`MalformedAnswerError`: usually a body cut short or a gateway's page, not the model's answer).
+Retrying stops at `RetryPolicy.max_attempts` calls or when the next wait would take the total time
+slept past `RetryPolicy.max_total_wait_s`, whichever comes first, so a dead endpoint never turns
+into an endless silent loop. A server's ``Retry-After`` (or ``retry-after-ms``) is obeyed exactly,
+never shortened: asking earlier would only be refused again and spend an attempt. When it asks for
+more than what is left of the budget, the client gives up at once instead of waiting for nothing.
+`RetryPolicy.max_delay_s` caps our own backoff only. Each retry logs one WARNING line; the texts
+logged and raised go through the caller's redaction, so a key quoted by an SDK error never reaches
+a log.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ class RetryPolicy:
     max_attempts: int = 6
     max_total_wait_s: float = 60.0
     base_delay_s: float = 1.0
-    max_delay_s: float = 20.0
+    max_delay_s: float = 20.0  # the longest backoff; a server's Retry-After is not capped
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_attempts, int) or self.max_attempts < 1:
@@ -83,6 +87,10 @@ class RetriesExhaustedError(Exception):
     """The last transient failure, after the policy gave up."""
 
 
+class MalformedAnswerError(Exception):
+    """A 200 answer that is not a completion (not JSON, or no ``choices`` list); retried, never cached."""
+
+
 def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
     """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
     if not headers:
@@ -112,6 +120,8 @@ def classify(error: BaseException) -> Transient | None:
 
     Only SDKs already imported are consulted, so classifying never imports one.
     """
+    if isinstance(error, MalformedAnswerError):
+        return Transient("malformed answer")
     for name in SDK_MODULES:
         sdk = sys.modules.get(name)
         if sdk is None:
@@ -163,7 +173,7 @@ def call_with_retries(
                 reason = f"max_attempts={policy.max_attempts}"
             else:
                 wait = _next_wait(policy, waited, attempt, transient, rand)
-                reason = f"max_total_wait_s={policy.max_total_wait_s:g}"
+                reason = _budget_reason(policy, waited, transient)
             if wait is None:
                 raise RetriesExhaustedError(
                     f"{describe}: gave up after {attempt} attempt(s) and {waited:.1f} s of waiting "
@@ -187,16 +197,25 @@ def _next_wait(
 ) -> float | None:
     """The wait before the next attempt, or None when it does not fit in the remaining budget.
 
-    A server's Retry-After that does not fit means giving up (asking earlier would be refused again);
-    a jittered wait is clipped to what is left.
+    A server's Retry-After is taken as is; one that does not fit means giving up (asking earlier
+    would be refused again). A jittered wait is clipped to what is left.
     """
     remaining = policy.max_total_wait_s - waited
     if transient.retry_after_s is not None:
-        wanted = min(transient.retry_after_s, policy.max_delay_s)
-        return wanted if wanted <= remaining else None
+        return transient.retry_after_s if transient.retry_after_s <= remaining else None
     if remaining <= 0 and policy.max_total_wait_s > 0:
         return None
     return min(policy.backoff(attempt, rand), max(0.0, remaining))
+
+
+def _budget_reason(policy: RetryPolicy, waited: float, transient: Transient) -> str:
+    """Why the budget stopped the retries: the server's Retry-After, when it asked for too much."""
+    budget = f"max_total_wait_s={policy.max_total_wait_s:g}"
+    if transient.retry_after_s is None:
+        return budget
+    asked = f"{round(transient.retry_after_s, 1):g}"
+    left = f"{round(max(0.0, policy.max_total_wait_s - waited), 1):g}"
+    return f"the server's Retry-After of {asked} s is more than the {left} s left of {budget}"
 
 
 def _one_line(e: BaseException) -> str:

@@ -6,6 +6,7 @@ file: answers go back to the driver, which stores them. Nothing here imports Ray
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -33,9 +34,17 @@ class Replica:
     """Builds the client exactly as the driver does (same injected arguments), but cache-less."""
 
     def __init__(self, spec: ReplicaSpec) -> None:
+        from helm_lite.common import secrets
         from helm_lite.services import Services
 
         d, tc = spec.deployment, spec.tokenizer_config
+        # This process logs on its own (Ray forwards its output to the driver's console): the same
+        # redaction as the CLI's, fed with this deployment's secret-named arguments and credentials.
+        secrets.remember_args(d.client_spec.args)
+        secrets.remember(*spec.credentials.secrets())
+        if not logging.getLogger().handlers:
+            logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+        secrets.install()
         registry = Registry({}, {d.name: d}, {tc.name: tc} if tc is not None else {})
         services = Services(registry, CacheManager("", disabled=True), spec.credentials)
         self.client: Client = services.client(d.name)

@@ -34,8 +34,9 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from helm_lite import __version__
+from helm_lite.common.secrets import redact, scrub
 from helm_lite.server.host_check import HostPolicy
-from helm_lite.server.store import INSTANCE_FILTERS, ServeError, Store
+from helm_lite.server.store import INSTANCE_FILTERS, RUN_INFO_FILE, ServeError, Store
 
 logger = logging.getLogger(__name__)
 
@@ -182,6 +183,17 @@ class Handler(BaseHTTPRequestHandler):
         self._send_bytes(status, json_bytes(obj), "application/json; charset=utf-8", head)
 
     def _send_file(self, path: str, head: bool) -> None:
+        if os.path.basename(path) == RUN_INFO_FILE:  # older versions wrote client keys into it
+            with open(path, "rb") as f:
+                text = f.read().decode("utf-8", "replace")
+            try:
+                body = json_bytes(scrub(json.loads(text)))
+            except ValueError:
+                body = redact(text).encode()
+            self._send_bytes(
+                200, body, "application/json; charset=utf-8", head, {"Content-Security-Policy": FILE_CSP}
+            )
+            return
         content_type = FILE_TYPES.get(os.path.splitext(path)[1].lower(), "application/octet-stream")
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
