@@ -21,8 +21,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, Protocol
 
-from helm_lite.common.cache import NoCache, SqliteCache, cache_key
+from helm_lite.common.cache import Claim, NoCache, SqliteCache, cache_key
 from helm_lite.common.request import GeneratedOutput, Request, RequestResult, Token
+from helm_lite.common.secrets import redact
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +38,10 @@ class Client(ABC):
     #: In-process Python clients that only use the CPU set this to 1: under the GIL threads add
     #: nothing but overhead. `None` means "as many as `--num-threads`".
     max_threads: int | None = None
+    #: Lease missing requests so that processes sharing the cache file compute each answer once.
+    #: Clients whose answers cost nothing (the in-process test model) may turn it off: leasing
+    #: 10,000 requests costs more than answering them.
+    lease_requests: bool = True
 
     def __init__(self, cache: SqliteCache | None = None) -> None:
         self.cache: SqliteCache = cache if cache is not None else NoCache()
@@ -90,42 +95,72 @@ class Client(ABC):
         process by default; a cluster with `helm-run --executor ray`). This process stays the only
         cache writer: each computed answer is stored as soon as its batch arrives; answers that took
         under 10 ms to compute (cheap local models) are committed together, at least every 0.2 s.
+
+        Processes sharing the cache file do not pay twice: the missing keys are leased in one
+        transaction, keys another live process holds are awaited (answered from the cache when it
+        stores them), and computed here only if that process dies or stalls.
         """
         raws = [self.raw_request(r) for r in requests]
-        hits = self.cache.get_many(raws)
+        keys = [cache_key(r) for r in raws]
+        lookup = self.cache.lookup(keys)
         results: list[RequestResult | None] = [None] * len(requests)
         missing: dict[str, list[int]] = {}
-        for i, (raw, hit) in enumerate(zip(raws, hits, strict=True)):
+        for i, hit in enumerate(lookup.hits):
             if hit is not None:
                 results[i] = self._result(requests[i], hit, cached=True)
             else:
-                missing.setdefault(cache_key(raw), []).append(i)
-        chunks = self.plan_batches(raws, list(missing.values()))
-        batches = [[raws[g[0]] for g in chunk] for chunk in chunks]
+                missing.setdefault(keys[i], []).append(i)
         num_hits = len(requests) - sum(len(g) for g in missing.values())
         if progress is not None and num_hits:
             progress(num_hits)
-        store = _Store(self.cache)
 
-        def done(index: int, responses: list[dict[str, Any]] | None, error: str | None) -> None:
-            chunk = chunks[index]
-            if responses is not None:
-                store.add_many(list(zip(batches[index], responses, strict=True)))
-            for k, group in enumerate(chunk):
-                for i in group:
-                    if responses is None:
-                        results[i] = RequestResult(
-                            success=False, embedding=[], completions=[], cached=False, error=error
-                        )
-                    else:
-                        results[i] = self._result(requests[i], responses[k], cached=False)
+        def answered(found: dict[str, dict[str, Any]]) -> None:
+            """Answers another process stored meanwhile."""
+            for key, response in found.items():
+                for i in missing[key]:
+                    results[i] = self._result(requests[i], response, cached=True)
                 if progress is not None:
-                    progress(len(group))
+                    progress(len(missing[key]))
 
+        def compute(mine: list[str]) -> None:
+            groups = [missing[k] for k in mine]
+            chunks = self.plan_batches(raws, groups)
+            batches = [[raws[g[0]] for g in chunk] for chunk in chunks]
+            store = _Store(self.cache)
+
+            def done(index: int, responses: list[dict[str, Any]] | None, error: str | None) -> None:
+                chunk = chunks[index]
+                if responses is not None:
+                    store.add_many(list(zip(batches[index], responses, strict=True)))
+                else:  # others waiting for these answers should not wait any longer
+                    self.cache.release([keys[group[0]] for group in chunk])
+                for k, group in enumerate(chunk):
+                    for i in group:
+                        if responses is None:
+                            results[i] = RequestResult(
+                                success=False, embedding=[], completions=[], cached=False, error=error
+                            )
+                        else:
+                            results[i] = self._result(requests[i], responses[k], cached=False)
+                    if progress is not None:
+                        progress(len(group))
+
+            try:
+                (dispatcher or LOCAL_DISPATCHER).run(self, batches, done, num_threads)
+            finally:
+                store.flush()
+
+        claim = self.cache.claim(list(missing)) if self.lease_requests else Claim(mine=list(missing))
         try:
-            (dispatcher or LOCAL_DISPATCHER).run(self, batches, done, num_threads)
+            answered(claim.answers)
+            compute(claim.mine)
+            for found, mine in self.cache.await_answers(claim.elsewhere):
+                answered(found)
+                compute(mine)
         finally:
-            store.flush()
+            self.cache.release(list(missing))  # whatever is still leased: failed or interrupted
+        if lookup.damaged:
+            logger.warning("%d damaged entries in %s were recomputed", lookup.damaged, self.cache.path)
         return [r for r in results if r is not None]
 
     def plan_batches(self, raws: list[dict[str, Any]], groups: list[list[int]]) -> list[list[list[int]]]:
@@ -178,7 +213,7 @@ class Client(ABC):
                 logger.warning("Batch of %d requests failed: %s", len(batch), e)
             else:
                 logger.warning("Request failed: %s", e)
-            return None, f"{type(e).__name__}: {e}"
+            return None, redact(f"{type(e).__name__}: {e}")  # recorded in scenario_state.json
 
     # --- internals --------------------------------------------------------------------------------
     def _result(self, request: Request, response: dict[str, Any], cached: bool) -> RequestResult:

@@ -23,6 +23,7 @@ from helm_lite.common.request import Request
 
 class SimpleClient(Client):
     max_threads = 1  # pure Python in this process: threads would only add overhead
+    lease_requests = False  # its answers cost nothing: leasing them would cost more than computing twice
 
     def __init__(self, cache: SqliteCache | None = None) -> None:
         super().__init__(cache)
