@@ -3,10 +3,11 @@
     .venv/bin/python benchmarks/summarize_scale.py [--runs 200] [--models 8] [--instances 50] [--keep DIR]
 
 The synthetic suite looks like a HELM Lite suite written by helm-run: per run a `run_spec.json`, a
-`stats.json` with HELM's usual stats for the test split (and valid where Lite uses it) plus their
-robustness/fairness copies, and a `scenario_state.json` + `per_instance_stats.json` with `--instances`
-evaluated instances (so the per-run display files are part of the timing). Run groups and main
-metrics are Lite's (MMLU subjects, LegalBench tasks, MATH subjects, …) plus the offline ones.
+`scenario.json`, a `stats.json` with HELM's usual stats for the test split (and valid where Lite uses
+it) plus their robustness/fairness copies, and a `scenario_state.json` + `per_instance_stats.json`
+with `--instances` evaluated instances (so the per-run display files are part of the timing). Run
+groups and main metrics are Lite's (MMLU subjects, LegalBench tasks, MATH subjects, …) plus the
+offline ones.
 Prints the wall-clock seconds of `helm-summarize --suite bench` (one process, start-up included).
 """
 
@@ -260,6 +261,7 @@ def generate(root: str, num_runs: int, num_models: int, num_instances: int) -> N
                     os.path.join(run_dir, "per_instance_stats.json"),
                     per_instance_stats(rng, metrics, num_instances, split),
                 )
+                write(os.path.join(run_dir, "scenario.json"), {"name": prefix, "tags": []})
                 write(os.path.join(run_dir, "run_spec.json"), run_spec)
                 made += 1
 

@@ -20,31 +20,25 @@ import numpy as np
 from helm_lite import __version__
 from helm_lite.adaptation.registry import make_adapter
 from helm_lite.adaptation.request_state import RequestState, ScenarioState
-from helm_lite.common.cache import cache_key
+from helm_lite.common.cache import CacheDamagedError, cache_key
 from helm_lite.common.data import DataSource
 from helm_lite.common.errors import RunFailedError, UserError
-from helm_lite.common.json_io import to_jsonable, write_json_atomic
+from helm_lite.common.json_io import to_jsonable
 from helm_lite.common.object_spec import ObjectSpec, create_object
+from helm_lite.common.secrets import scrub
 from helm_lite.executors.base import Executor
 from helm_lite.executors.local import LocalExecutor
 from helm_lite.executors.turns import RequestTurns
 from helm_lite.metrics.base import MetricService
 from helm_lite.metrics.stat_output import remove_nan_per_instance_stats, remove_nan_stats
 from helm_lite.metrics.thinking import thinking_markers
+from helm_lite.run_directory import check_run, settle_leftovers, write_run
 from helm_lite.run_specs.run_spec import RunSpec
 from helm_lite.scenarios.base import EVAL_SPLITS, TRAIN_SPLIT, Instance, Scenario, with_ids
 from helm_lite.services import Services
 
 logger = logging.getLogger(__name__)
 
-OUTPUT_FILES = (
-    "run_spec.json",
-    "scenario.json",
-    "scenario_state.json",
-    "stats.json",
-    "per_instance_stats.json",
-)
-RUN_INFO_FILE = "run_info.json"
 _DRY_RUN_METRIC = ObjectSpec("helm.benchmark.metrics.dry_run_metrics.DryRunMetric")
 _KEY_LIBRARIES = (
     "numpy",
@@ -87,10 +81,6 @@ def downsample(
     return train + evals
 
 
-def is_complete(run_dir: str) -> bool:
-    return all(os.path.exists(os.path.join(run_dir, f)) for f in OUTPUT_FILES)
-
-
 def _library_versions() -> dict[str, str]:
     versions = {}
     for lib in _KEY_LIBRARIES:
@@ -113,6 +103,7 @@ class Runner:
         self._bar: Any = None  # one progress bar for all runs in flight, when there are several
         self._turns: RequestTurns | None = None  # request phases in run order, when there are several
         self._bar_lock = threading.Lock()
+        self._verified: dict[str, bool] = {}  # run name -> complete by its record (skip-completed-runs)
 
     def prepare(self, run_spec: RunSpec) -> Scenario:
         """Build the scenario, adapter and metrics once, so bad arguments fail before any run starts."""
@@ -134,6 +125,8 @@ class Runner:
                 scenarios[rs.name] = self.prepare(rs)
             except UserError as e:
                 raise UserError(f"run {rs.name}: {e}") from None
+        if os.path.isdir(self.suite_dir):  # before completeness checks: a crash may have left a run aside
+            settle_leftovers(self.suite_dir)
         executing = [] if self.config.dry_run else [rs for rs in run_specs if not self._skipped(rs)]
         try:
             self.executor.start(self.services, [rs.adapter_spec.model_deployment for rs in executing])
@@ -152,6 +145,8 @@ class Runner:
         try:
             self.run_one(run_spec, scenario)
             return True
+        except CacheDamagedError:
+            raise  # an unusable cache file fails every run the same way: stop with its one line
         except Exception as e:
             if self.config.exit_on_error:
                 raise
@@ -202,14 +197,24 @@ class Runner:
         return [rs.name for rs in run_specs if not ok[rs.name]]
 
     def _skipped(self, run_spec: RunSpec) -> bool:
-        return self.config.skip_completed_runs and is_complete(os.path.join(self.suite_dir, run_spec.name))
+        """With `skip_completed_runs`: whether the run is complete by its record, hashes included
+        (checked once per run; a run that fails the check is redone, with one line saying why)."""
+        if not self.config.skip_completed_runs:
+            return False
+        verified = self._verified.get(run_spec.name)
+        if verified is None:
+            run_dir = os.path.join(self.suite_dir, run_spec.name)
+            check = check_run(run_dir, hashes=True)
+            verified = self._verified[run_spec.name] = check.verified
+            if not verified and os.path.isdir(run_dir):
+                logger.info("Redoing run %s: %s", run_spec.name, check.reason)
+        return verified
 
     def _metric_specs(self, run_spec: RunSpec) -> list[ObjectSpec]:
         return [_DRY_RUN_METRIC] if self.config.dry_run else list(run_spec.metric_specs)
 
     def run_one(self, run_spec: RunSpec, scenario: Scenario | None = None) -> None:
-        run_dir = os.path.join(self.suite_dir, run_spec.name)
-        if self.config.skip_completed_runs and is_complete(run_dir):
+        if self._skipped(run_spec):
             logger.info("Skipping run %s: it is already complete", run_spec.name)
             return
         started = time.time()
@@ -229,12 +234,11 @@ class Runner:
         if not self.config.dry_run:
             states = self._execute(run_spec.name, deployment_name, states)
         with self._driver_lock:
-            self._finish(run_spec, run_dir, scenario, states, window, started)
+            self._finish(run_spec, scenario, states, window, started)
 
     def _finish(
         self,
         run_spec: RunSpec,
-        run_dir: str,
         scenario: Scenario,
         states: list[RequestState],
         window: Any,
@@ -264,7 +268,6 @@ class Runner:
             per_instance.extend(result.per_instance_stats)
 
         self._write(
-            run_dir,
             run_spec,
             scenario,
             scenario_state,
@@ -318,7 +321,6 @@ class Runner:
 
     def _write(
         self,
-        run_dir: str,
         run_spec: RunSpec,
         scenario: Scenario,
         scenario_state: ScenarioState,
@@ -326,7 +328,6 @@ class Runner:
         per_instance: list[Any],
         started: float,
     ) -> None:
-        os.makedirs(run_dir, exist_ok=True)
         deployment = self.services.registry.get_deployment(run_spec.adapter_spec.model_deployment)
         run_info = {
             "helm_lite_version": __version__,
@@ -334,15 +335,17 @@ class Runner:
             "platform": platform.platform(),
             "libraries": _library_versions(),
             "command": sys.argv,
-            "model_deployment": to_jsonable(deployment),
+            "model_deployment": scrub(to_jsonable(deployment)),
             "started_at": int(started),
             "wall_time_s": round(time.time() - started, 3),
         }
-        # The run counts as complete only when all five HELM files exist; write run_spec.json last.
-        write_json_atomic(os.path.join(run_dir, "scenario.json"), scenario.metadata())
-        write_json_atomic(os.path.join(run_dir, "scenario_state.json"), scenario_state)
-        write_json_atomic(os.path.join(run_dir, "stats.json"), stats)
-        write_json_atomic(os.path.join(run_dir, "per_instance_stats.json"), per_instance)
-        write_json_atomic(os.path.join(run_dir, RUN_INFO_FILE), run_info)
-        write_json_atomic(os.path.join(run_dir, "run_spec.json"), run_spec)
+        files = {
+            "run_spec.json": run_spec,
+            "scenario.json": scenario.metadata(),
+            "scenario_state.json": scenario_state,
+            "stats.json": stats,
+            "per_instance_stats.json": per_instance,
+        }
+        run_dir = write_run(self.suite_dir, run_spec.name, files, run_info)
+        self._verified.pop(run_spec.name, None)
         logger.info("Wrote %s", run_dir)

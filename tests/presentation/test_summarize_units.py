@@ -208,7 +208,9 @@ def test_read_run_reports_problems_instead_of_crashing(
     run_dir.mkdir()
     (run_dir / "run_spec.json").write_text(json.dumps({"name": "r", "adapter_spec": {}}))
     assert read_run(str(run_dir), "s") is None
-    assert "stats.json missing" in caplog.text
+    assert "scenario.json, scenario_state.json, stats.json, per_instance_stats.json missing" in caplog.text
+    for name in ("scenario.json", "scenario_state.json", "per_instance_stats.json"):
+        (run_dir / name).write_text("{}")  # summarize reads neither, but a complete run has all five
     (run_dir / "stats.json").write_text(json.dumps({"not": "a list"}))
     assert read_run(str(run_dir), "s") is None
     assert "stats.json is not a list of stats" in caplog.text

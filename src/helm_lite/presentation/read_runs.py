@@ -1,9 +1,11 @@
 """Read a suite's finished runs (`run_spec.json` + `stats.json`) as plain JSON data.
 
 Runs are kept as the dicts HELM wrote (not rebuilt into dataclasses): summarize only reads a few
-fields, passes the rest through to `runs.json`, and must accept files written by HELM itself. A run
-directory that is partial (a file missing) or broken (bad JSON, wrong shape) is skipped with one
-warning line, so one interrupted run never stops a summary of the others.
+fields, passes the rest through to `runs.json`, and must accept files written by HELM itself. Which
+folders are runs and when one is complete is `run_directory`'s rule: a run that is incomplete (one of
+the five files missing), damaged (a file's size differs from its completion record) or broken (bad
+JSON, wrong shape) is skipped with one warning line, so one interrupted run never stops a summary of
+the others. Hidden folders (a run being written, or left by a killed writer) are never read.
 """
 
 from __future__ import annotations
@@ -16,11 +18,9 @@ from functools import cached_property
 from typing import Any
 
 from helm_lite.common.errors import UserError
+from helm_lite.run_directory import check_run, run_names
 
 logger = logging.getLogger(__name__)
-
-# Sub-directories of a suite that are not runs (HELM's, plus our plots).
-NOT_RUNS = frozenset({"eval_cache", "groups", "plots"})
 
 
 @dataclass(frozen=True)
@@ -78,11 +78,8 @@ def read_suite(output_path: str, suite: str) -> list[Run]:
     if not os.path.isdir(directory):
         raise UserError(f"no such suite directory: {directory}")
     runs = []
-    for entry in sorted(os.listdir(directory)):
-        run_dir = os.path.join(directory, entry)
-        if entry in NOT_RUNS or entry.startswith(".") or not os.path.isdir(run_dir):
-            continue
-        run = read_run(run_dir, suite)
+    for entry in run_names(directory):
+        run = read_run(os.path.join(directory, entry), suite)
         if run is not None:
             runs.append(run)
     return runs
@@ -90,9 +87,9 @@ def read_suite(output_path: str, suite: str) -> list[Run]:
 
 def read_run(run_dir: str, suite: str) -> Run | None:
     """The run in `run_dir`, or None after one warning line saying why it is skipped."""
-    missing = [f for f in ("run_spec.json", "stats.json") if not os.path.isfile(os.path.join(run_dir, f))]
-    if missing:
-        logger.warning("Skipping %s: %s missing (incomplete run)", run_dir, " and ".join(missing))
+    check = check_run(run_dir)
+    if not check.complete:
+        logger.warning("Skipping %s: %s", run_dir, check.reason)
         return None
     try:
         run_spec = _load(os.path.join(run_dir, "run_spec.json"))

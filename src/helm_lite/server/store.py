@@ -5,6 +5,9 @@ up outside the suite directory, so the HTTP layer never touches a path it built 
 cached under (path, mtime, size): a run that is rewritten is re-read, an unchanged one is parsed once,
 however many pages of its instances are requested. A missing or damaged file becomes a `ServeError`
 (or a `problems` entry) with a readable message, never an exception that reaches the client.
+Which folders are runs and when a run is complete is `run_directory`'s rule, the one helm-run and
+helm-summarize apply; a path segment starting with '.' (a run being written, a writer's temporary
+file) is refused, so nothing hidden is ever listed or served.
 """
 
 from __future__ import annotations
@@ -18,10 +21,18 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
-RUN_FILES = ("run_spec.json", "scenario.json", "scenario_state.json", "stats.json", "per_instance_stats.json")
-RUN_INFO_FILE = "run_info.json"
-# Folders helm-summarize (or HELM) writes next to the runs; never runs themselves.
-NOT_RUNS = frozenset({"eval_cache", "groups", "plots", "releases"})
+from helm_lite.common.secrets import scrub
+from helm_lite.run_directory import (
+    COMPLETE,
+    DAMAGED,
+    INCOMPLETE,
+    NOT_RUNS,
+    RUN_FILES,
+    RUN_INFO_FILE,
+    check_run,
+)
+from helm_lite.run_directory import run_names as list_run_names
+
 # The leaderboard's main metric: the first of these a run reports for split test (else valid).
 MAIN_METRICS = (
     "exact_match",
@@ -51,8 +62,9 @@ class ServeError(Exception):
 
 
 def check_segment(segment: str) -> str:
-    """One path level from a URL: refuse empty, '.', '..', separators and NUL before touching the disk."""
-    if not segment or segment in (".", "..") or any(c in segment for c in "/\\\0"):
+    """One path level from a URL: refuse empty, hidden ('.', '..', '.x': temporaries of a writer),
+    separators and NUL before touching the disk."""
+    if not segment or segment.startswith(".") or any(c in segment for c in "/\\\0"):
         raise ServeError(403, "refused path")
     return segment
 
@@ -240,23 +252,14 @@ class Suite:
 
     # -- runs ------------------------------------------------------------------------------------
     def run_names(self) -> list[str]:
-        """Sub-folders that hold (or are being filled with) run files, sorted by name."""
-        try:
-            entries = sorted(os.listdir(self.dir))
-        except OSError:
-            return []
+        """The suite's run folders (`run_directory.run_names`) that stay inside it, sorted by name."""
         names = []
-        for name in entries:
-            if name in NOT_RUNS or name.startswith("."):
-                continue
+        for name in list_run_names(self.dir):
             try:
-                path = self.path(name)
+                self.path(name)
             except ServeError:
                 continue  # a symlink leading outside the suite
-            if not os.path.isdir(path):
-                continue
-            if ":" in name or any(os.path.exists(os.path.join(path, f)) for f in (*RUN_FILES, RUN_INFO_FILE)):
-                names.append(name)
+            names.append(name)
         return names
 
     def _run_dir(self, run: str) -> str:
@@ -268,15 +271,13 @@ class Suite:
     def run_summary(self, run: str) -> dict[str, Any]:
         """What the runs list and the leaderboard need; problems are reported, never raised."""
         run_dir = self._run_dir(run)
-        problems: list[str] = []
-        missing = [f for f in RUN_FILES if not os.path.isfile(os.path.join(run_dir, f))]
-        if missing:
-            problems.append(f"missing {', '.join(missing)}: the run is incomplete or still being written")
-        damaged = False
+        check = check_run(run_dir, load_run_info=lambda: self._run_info(run))
+        problems = list(check.problems)
+        damaged = check.status == DAMAGED
 
         def load(name: str) -> Any:
             nonlocal damaged
-            if name in missing:
+            if not os.path.isfile(os.path.join(run_dir, name)):
                 return None
             try:
                 return self._json(run, name)
@@ -307,9 +308,18 @@ class Suite:
             "groups": groups,
             "main": main_metric(stats),
             "num_instances": sum(num_instances) if num_instances else None,
-            "status": "damaged" if damaged else "incomplete" if missing else "complete",
+            "status": DAMAGED if damaged else INCOMPLETE if check.status == INCOMPLETE else COMPLETE,
             "problems": problems,
         }
+
+    def _run_info(self, run: str) -> Any:
+        """run_info.json through the JSON cache, in `check_run`'s terms: None when there is none."""
+        try:
+            return self._json(run, RUN_INFO_FILE)
+        except ServeError as e:
+            if e.status == 404:
+                return None
+            raise ValueError(e.message) from None
 
     @staticmethod
     def _stats(raw: Any) -> list[dict[str, Any]]:
@@ -348,13 +358,12 @@ class Suite:
                 out[key] = self._json(run, name)
             except ServeError:
                 out[key] = None  # already listed in problems (run_info.json is optional)
+        out["run_info"] = scrub(out["run_info"])  # older versions wrote client keys into run_info.json
         try:
             out["stats"] = self._stats(self._json(run, "stats.json"))
         except ServeError:
             out["stats"] = []
-        out["files"] = [
-            f for f in (*RUN_FILES, RUN_INFO_FILE) if os.path.isfile(os.path.join(self._run_dir(run), f))
-        ]
+        out["files"] = [f for f in RUN_FILES if os.path.isfile(os.path.join(self._run_dir(run), f))]
         return out
 
     # -- instances -------------------------------------------------------------------------------
@@ -522,7 +531,7 @@ class Suite:
         for name in self.run_names():
             summary = self.run_summary(name)
             main = summary["main"]
-            if summary["status"] == "damaged" or main is None or not isinstance(summary["model"], str):
+            if summary["status"] != COMPLETE or main is None or not isinstance(summary["model"], str):
                 reason = "; ".join(summary["problems"]) or "no main metric in stats.json"
                 skipped.append({"run": name, "reason": reason})
                 continue
@@ -577,7 +586,9 @@ class Suite:
                 plots = sorted(
                     n
                     for n in os.listdir(plots_dir)
-                    if n.lower().endswith(PLOT_EXTENSIONS) and os.path.isfile(os.path.join(plots_dir, n))
+                    if n.lower().endswith(PLOT_EXTENSIONS)
+                    and not n.startswith(".")
+                    and os.path.isfile(os.path.join(plots_dir, n))
                 )
         except (OSError, ServeError):
             plots = []
