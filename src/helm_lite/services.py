@@ -40,15 +40,20 @@ class Services:
             if deployment_name not in self._clients:
                 d = self.registry.get_deployment(deployment_name)
                 tokenizer_name = d.tokenizer_name
-                self._clients[deployment_name] = create_object(
+                client = create_object(
                     d.client_spec,
-                    cache=self.caches.for_shard(d.host_organization),
+                    # Opened only once the client class is known to take it: bad input writes no file.
+                    cache=Lazy(lambda: self.caches.for_shard(d.host_organization)),
                     model_name=d.model_name,
                     deployment=d,
                     tokenizer_name=tokenizer_name,
                     tokenizer=Lazy(lambda: self.tokenizer(tokenizer_name) if tokenizer_name else None),
                     credentials=self.credentials,  # only clients that name the parameter get it
                 )
+                if not isinstance(client, Client):
+                    what = d.client_spec.class_name
+                    raise UserError(f"model deployment {deployment_name}: {what} is not a client")
+                self._clients[deployment_name] = client
             return self._clients[deployment_name]
 
     def window_service(self, deployment_name: str) -> WindowService:

@@ -281,3 +281,14 @@ def test_user_data_example_runs(helm_run, tmp_path: Path) -> None:
     mc = next(r for r in runs if "capitals" in r)
     state = _load(_run_dir(tmp_path, "u", mc) / "scenario_state.json")["request_states"][0]
     assert state["output_mapping"] and "\nA. " in state["request"]["prompt"]
+
+
+def test_an_entry_given_twice_runs_once(helm_run, tmp_path: Path) -> None:
+    """HELM's own conf files repeat a few entries: the same run is made once, not written twice."""
+    conf = tmp_path / "twice.conf"
+    conf.write_text(f'entries: [{{description: "{PATTERN_MATCH}", priority: 1}}]\n')
+    r = helm_run("-c", str(conf), "-r", PATTERN_MATCH, "--suite", "twice", "-m", "5")
+    assert r.returncode == 0, r.stderr
+    assert f"Run {PATTERN_MATCH_DIR} is made twice; running it once" in r.stderr
+    assert "prod_env/cache/simple.sqlite: 5 queries, 5 computes" in r.stderr
+    assert os.listdir(tmp_path / "benchmark_output" / "runs" / "twice") == [PATTERN_MATCH_DIR]

@@ -45,8 +45,10 @@ def test_value_may_contain_equals_and_colons() -> None:
     assert parsed.args == (("prompt", "a=b=c"), ("url", "http://x"))
 
 
-def test_repeated_key_keeps_first_position_last_value() -> None:
-    assert parse_description("s:model=a,k=1,model=b").args == (("model", "b"), ("k", 1))
+def test_repeated_key_is_an_error() -> None:
+    # HELM would silently keep the last value; a repeated key is almost always a slip.
+    with pytest.raises(UserError, match="run entry 's:model=a,k=1,model=b': key 'model' is given twice"):
+        parse_description("s:model=a,k=1,model=b")
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 
@@ -43,3 +44,29 @@ class AdapterSpec:
     multi_label: bool = False
     eval_splits: list[str] | None = None
     output_mapping_pattern: str | None = None
+
+
+# Smallest sensible value of each count (0 train instances = zero-shot; 0 tokens = score the prompt only).
+_MINIMUMS = {
+    "max_train_instances": 0,
+    "max_eval_instances": 1,
+    "num_outputs": 1,
+    "num_train_trials": 1,
+    "num_trials": 1,
+    "max_tokens": 0,
+}
+
+
+def adapter_spec_problem(spec: AdapterSpec) -> str | None:
+    """What is out of range in `spec` (named as in a run entry), or None.
+
+    Checked when run specs are built, so a negative count stops the command before any run starts
+    instead of failing deep inside example selection or a model call.
+    """
+    for name, minimum in _MINIMUMS.items():
+        value = getattr(spec, name)
+        if value is not None and value < minimum:
+            return f"{name}={value}: must be at least {minimum}"
+    if not (math.isfinite(spec.temperature) and spec.temperature >= 0):
+        return f"temperature={spec.temperature}: must be a finite number >= 0"
+    return None

@@ -34,15 +34,60 @@ def positive_int(text: str) -> int:
 
 def existing_dir(text: str) -> str:
     if not os.path.isdir(text):
-        raise argparse.ArgumentTypeError(f"no such directory: {text!r}")
+        what = "not a directory" if os.path.lexists(text) else "no such directory"
+        raise argparse.ArgumentTypeError(f"{what}: {text!r}")
     return text
+
+
+MAX_NAME_BYTES = 255  # the longest file name Linux, macOS and Windows file systems accept
 
 
 def path_component(text: str) -> str:
     """A name used as one directory level (e.g. a suite): no separators, not '.' or '..'."""
     if not text or "/" in text or "\\" in text or text in (".", ".."):
         raise argparse.ArgumentTypeError(f"must be a plain name without '/' (got {text!r})")
+    if any(ch < " " or ch == "\x7f" for ch in text):
+        raise argparse.ArgumentTypeError(f"must not contain control characters (got {text!r})")
+    size = len(text.encode("utf-8", "surrogateescape"))
+    if size > MAX_NAME_BYTES:
+        raise argparse.ArgumentTypeError(
+            f"must be at most {MAX_NAME_BYTES} bytes long, like any file name (got {size})"
+        )
     return text
+
+
+def check_writable_dir(path: str, flag: str, value: str | None = None) -> None:
+    """Stop with a `UserError` naming `flag` unless `path` is, or can be created as, a writable folder.
+
+    Checked before any work starts, so a typo never costs a run's model answers. The nearest
+    existing folder is probed by creating and removing a temporary folder in it: permission bits
+    say nothing about read-only mounts or pseudo file systems such as /proc. `value` is what the
+    user typed for `flag` when `path` is a folder derived from it.
+    """
+    import tempfile
+
+    from helm_lite.common.errors import UserError
+
+    culprit = f"{flag} {path if value is None else value!r}"
+    if not path:
+        raise UserError(f"{flag}: must not be empty")
+    if "\0" in path:
+        raise UserError(f"{culprit}: contains a NUL character")
+    if any(len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES for part in path.split(os.sep)):
+        raise UserError(f"{culprit}: a folder name in it is longer than {MAX_NAME_BYTES} bytes")
+    existing = path
+    while not os.path.isdir(existing):
+        if os.path.lexists(existing):
+            raise UserError(f"{culprit}: {existing!r} is not a directory")
+        parent = os.path.dirname(os.path.normpath(existing)) or "."
+        if parent == existing:
+            raise UserError(f"{culprit}: no existing folder to create {path!r} in")
+        existing = parent
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".helm-lite-probe-", dir=existing))
+    except OSError as e:
+        reason = e.strerror or type(e).__name__
+        raise UserError(f"{culprit}: cannot create folders in {existing!r} ({reason})") from None
 
 
 def setup_logging(verbose: bool = False) -> None:
@@ -54,10 +99,15 @@ def setup_logging(verbose: bool = False) -> None:
     )
     for noisy in ("urllib3", "filelock", "httpx", "httpx2", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    from helm_lite.common import secrets
+
+    secrets.install()  # no log line or traceback carries a known key
 
 
 def fail(prog: str, message: str) -> NoReturn:
-    print(f"{prog}: error: {message}", file=sys.stderr)
+    from helm_lite.common.secrets import redact
+
+    print(f"{prog}: error: {redact(message)}", file=sys.stderr)
     raise SystemExit(EXIT_USER_ERROR)
 
 

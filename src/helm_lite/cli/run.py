@@ -8,6 +8,7 @@ import sys
 
 from helm_lite.cli.common import (
     ArgumentParser,
+    check_writable_dir,
     existing_dir,
     fail,
     path_component,
@@ -72,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-n", "--num-threads", type=positive_int, default=4, help="parallel requests for remote APIs"
     )
     p.add_argument(
-        "--skip-completed-runs", action="store_true", help="skip runs whose five output files exist"
+        "--skip-completed-runs", action="store_true", help="skip runs whose files match their record"
     )
     p.add_argument(
         "-d", "--dry-run", action="store_true", help="build prompts and count tokens; call no model"
@@ -104,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         fail(PROG, "give run entries with --conf-paths or --run-entries")
     if args.ray_address is not None and args.executor != "ray":
         fail(PROG, "--ray-address needs --executor ray")
+    twice = [m for i, m in enumerate(args.models_to_run or []) if m in args.models_to_run[:i]]
+    if twice:
+        fail(PROG, f"--models-to-run: {twice[0]!r} is given twice")
     setup_logging(args.verbose)
 
     from helm_lite.common.errors import UserError
@@ -115,6 +119,31 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; answers received so far are cached", file=sys.stderr)
         return 130
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    """Checked before any work: every folder helm-run writes to must be (or become) a writable
+    folder, and a data mirror set in the environment must be a folder."""
+    import os
+
+    from helm_lite.common.errors import UserError
+
+    mirror = os.environ.get("HELM_LITE_DATA_MIRROR")
+    if args.data_mirror is None and mirror and not os.path.isdir(mirror):
+        what = "not a directory" if os.path.lexists(mirror) else "no such directory"
+        raise UserError(f"$HELM_LITE_DATA_MIRROR {mirror!r}: {what}")
+    out, local = args.output_path, args.local_path
+    check_writable_dir(out, "--output-path")
+    check_writable_dir(os.path.join(out, "runs", args.suite), "--suite", args.suite)
+    check_writable_dir(os.path.join(out, "scenarios"), "--output-path", out)
+    if args.disable_cache:  # registries and credentials are only read
+        if not local:
+            raise UserError("--local-path: must not be empty")
+        if os.path.lexists(local) and not os.path.isdir(local):
+            raise UserError(f"--local-path {local!r}: {local!r} is not a directory")
+    else:
+        check_writable_dir(local, "--local-path")
+        check_writable_dir(os.path.join(local, "cache"), "--local-path", local)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -135,6 +164,7 @@ def _run(args: argparse.Namespace) -> int:
     from helm_lite.runner import Runner, RunnerConfig
     from helm_lite.services import Services
 
+    _check_paths(args)
     entries = read_conf_files(args.conf_paths) + [
         RunEntry(description=d, priority=1) for d in args.run_entries
     ]

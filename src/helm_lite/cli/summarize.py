@@ -7,6 +7,7 @@ import sys
 
 from helm_lite.cli.common import (
     ArgumentParser,
+    check_writable_dir,
     fail,
     path_component,
     positive_int,
@@ -77,9 +78,19 @@ def main(argv: list[str] | None = None) -> int:
         fail(PROG, "--suites: a suite is named twice")
     setup_logging(args.verbose)
 
+    import os
+
     from helm_lite.common.errors import UserError
     from helm_lite.presentation.summarize import SummarizeConfig, summarize
 
+    if os.path.lexists(args.local_path) and not os.path.isdir(args.local_path):
+        fail(PROG, f"--local-path {args.local_path!r}: is not a directory")
+    if args.release is not None:
+        try:
+            release_dir = os.path.join(args.output_path, "releases", args.release)
+            check_writable_dir(release_dir, "--release", args.release)
+        except UserError as e:
+            fail(PROG, str(e))
     config = SummarizeConfig(
         output_path=args.output_path,
         suites=suites,

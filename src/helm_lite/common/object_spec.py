@@ -3,6 +3,9 @@
 HELM's own class names (``helm.clients.simple_client.SimpleClient`` …) appear in registries and in
 ``run_spec.json``; they are accepted verbatim and mapped to helm_lite's implementations through
 ``HELM_CLASS_ALIASES``. Any other dotted path is imported as is, so users can plug in their own code.
+Arguments may hold secrets (``api_key``): their values are remembered as secrets as soon as a spec
+exists (a registry file is loaded), a spec's repr shows them scrubbed, and construction errors are
+redacted.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from helm_lite.common import secrets
 from helm_lite.common.errors import UserError
 
 # HELM class name -> helm_lite class name. Data, not logic: add a line to support another plug-in.
@@ -87,8 +91,14 @@ class ObjectSpec:
     class_name: str
     args: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        secrets.remember_args(self.args)
+
     def __hash__(self) -> int:
         return hash((self.class_name, tuple(sorted((k, str(v)) for k, v in self.args.items()))))
+
+    def __repr__(self) -> str:  # a deployment formatted into a message never shows its key
+        return f"ObjectSpec(class_name={self.class_name!r}, args={secrets.scrub(self.args)!r})"
 
 
 def resolve_class(class_name: str) -> type:
@@ -103,9 +113,11 @@ def resolve_class(class_name: str) -> type:
         raise UserError(f"class_name {class_name!r}: cannot import module {module_name!r} ({e})") from e
     try:
         cls: type = getattr(module, attr)
-        return cls
     except AttributeError as e:
         raise UserError(f"class_name {class_name!r}: module {module_name!r} has no {attr!r}") from e
+    if not callable(cls):
+        raise UserError(f"class_name {class_name!r}: {target} is not a class")
+    return cls
 
 
 def create_object(spec: ObjectSpec, **injectable: Any) -> Any:
@@ -123,16 +135,23 @@ def create_object(spec: ObjectSpec, **injectable: Any) -> Any:
             if name in args:
                 raise UserError(f"{spec.class_name}: set {name} or {helm_name}, not both")
             args[name] = value
-    params = inspect.signature(cls).parameters
+    try:
+        params = inspect.signature(cls).parameters
+    except (TypeError, ValueError):  # a built-in without a Python signature: not a plug-in
+        raise UserError(f"class_name {spec.class_name!r}: cannot be built from args") from None
     accepts_kwargs = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    for name, value in injectable.items():
-        if name not in args and name in params:
-            args[name] = value.make() if isinstance(value, Lazy) else value
-    if not accepts_kwargs:
+    if not accepts_kwargs:  # checked before injected values are built (a cache opens a file)
         unknown = sorted(set(args) - set(params))
         if unknown:
             raise UserError(f"{spec.class_name}: unknown argument(s) {', '.join(unknown)}")
+    for name, value in injectable.items():
+        if name not in args and name in params:
+            args[name] = value.make() if isinstance(value, Lazy) else value
     try:
         return cls(**args)
+    except UserError as e:
+        if secrets.redact(str(e)) == str(e):
+            raise
+        raise UserError(secrets.redact(str(e))) from None
     except TypeError as e:
-        raise UserError(f"{spec.class_name}: {e}") from e
+        raise UserError(secrets.redact(f"{spec.class_name}: {e}")) from None

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 from helm_lite.common.errors import UserError
 from helm_lite.common.object_spec import ObjectSpec
+from helm_lite.common.secrets import scrub
 from helm_lite.registry.schema import (
     ModelDeployment,
     ModelMetadata,
@@ -170,8 +171,8 @@ def _build_registry(dirs: list[Path], display_dirs: list[str]) -> Registry:
     for directory, shown in zip(dirs, display_dirs, strict=True):
         for filename, top_key, cls in _REGISTRY_FILES:
             path = directory / filename
-            if not path.is_file():
-                continue
+            if not os.path.lexists(path):
+                continue  # a missing file adds nothing; one that cannot be read is an error below
             for entry in read_registry_file(path, top_key, cls, shown=os.path.join(shown, filename)):
                 if isinstance(entry, ModelDeployment):
                     # Re-registration moves it to the end: a later definition becomes the default.
@@ -187,12 +188,14 @@ def _build_registry(dirs: list[Path], display_dirs: list[str]) -> Registry:
     for deployment in deployments.values():
         model_name = deployment.model_name or deployment.name
         if model_name not in models:
+            models[model_name] = placeholder_metadata(model_name)
             logger.warning(
-                "Could not find model metadata for model %s of model deployment %s",
+                "Could not find model metadata for model %s of model deployment %s; "
+                "using placeholder metadata (tags %s)",
                 model_name,
                 deployment.name,
+                ", ".join(models[model_name].tags),
             )
-            models[model_name] = placeholder_metadata(model_name)
         served.setdefault(model_name, []).append(deployment.name)
     for model_name, names in served.items():
         meta = models[model_name]
@@ -295,6 +298,8 @@ def _read_yaml(path: Path, shown: str) -> Any:
             return yaml.load(f, Loader=_strict_loader())  # noqa: S506 - safe loader subclass
     except FileNotFoundError:
         raise UserError(f"{shown}: file not found") from None
+    except IsADirectoryError:
+        raise UserError(f"{shown}: is a directory, expected a YAML file") from None
     except OSError as e:
         raise UserError(f"{shown}: cannot read ({e.strerror})") from None
     except UnicodeDecodeError as e:
@@ -493,7 +498,7 @@ def _kind(value: Any) -> str:
 
 
 def _describe(value: Any) -> str:
-    text = _one_line(repr(value))
+    text = _one_line(repr(scrub(value)))  # a wrong-typed client_spec may hold a key
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{_kind(value)} {text}" if value is not None else "null"

@@ -73,6 +73,11 @@ def _parse_hocon(text: str, shown: str, basedir: str | None) -> dict[str, Any]:
         raise UserError(f"{shown}: invalid HOCON at {where}: {_one_line(e.msg)}") from None
     except ConfigException as e:
         raise UserError(f"{shown}: invalid HOCON: {_one_line(str(e))}") from None
+    except OSError as e:  # an `include required(...)` that cannot be read
+        what = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        raise UserError(f"{shown}: cannot include {what}{_one_line(e.strerror or str(e))}") from None
+    except (ValueError, RecursionError) as e:  # e.g. an included file that is not UTF-8, or includes itself
+        raise UserError(f"{shown}: invalid include ({_one_line(str(e))[:200]})") from None
     # Plain dicts and lists from here on (ConfigTree.get raises on a missing key).
     plain = tree.as_plain_ordered_dict() if hasattr(tree, "as_plain_ordered_dict") else tree
     return plain if isinstance(plain, dict) else {}
@@ -93,6 +98,8 @@ def _entry(raw: Any, shown: str, index: int) -> RunEntry:
     priority = raw.get("priority")
     if priority is not None and (not isinstance(priority, int) or isinstance(priority, bool)):
         raise UserError(f"{where}: 'priority' must be an integer, got {_kind(priority)} {priority!r}")
+    if priority is not None and priority < 1:
+        raise UserError(f"{where}: 'priority' must be at least 1 (most important), got {priority}")
     groups = raw.get("groups")
     if groups is not None:
         if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
+from helm_lite.adaptation.adapter_spec import adapter_spec_problem
 from helm_lite.common.errors import UserError
 from helm_lite.registry.loader import Registry
 from helm_lite.run_entries.conf import RunEntry
 from helm_lite.run_entries.description import ParsedDescription, parse_description
 from helm_lite.run_entries.expanders import EXPANDERS
 from helm_lite.run_entries.resolution import resolve_model_and_deployment
+from helm_lite.run_specs.arguments import bind_arguments
 from helm_lite.run_specs.registry import get_run_spec_function
-from helm_lite.run_specs.run_spec import RunSpec
+from helm_lite.run_specs.run_spec import RunSpec, run_name_problem
 
 logger = logging.getLogger(__name__)
 
@@ -30,38 +31,36 @@ class Selection:
     num_train_trials: int | None = None
 
 
-def _call_run_spec_function(parsed: ParsedDescription, fn_args: dict[str, Any], description: str) -> RunSpec:
+def _call_run_spec_function(parsed: ParsedDescription, fn_args: dict[str, Any]) -> RunSpec:
     fn = get_run_spec_function(parsed.name)
-    params = inspect.signature(fn).parameters
-    unknown = [k for k in fn_args if k not in params]
-    if unknown:
-        raise UserError(
-            f"run entry {description!r}: unknown argument {unknown[0]!r} for {parsed.name} "
-            f"(expected: {', '.join(params) or 'none'})"
-        )
-    missing = [k for k, p in params.items() if p.default is inspect.Parameter.empty and k not in fn_args]
-    if missing:
-        raise UserError(f"run entry {description!r}: missing required argument {missing[0]!r}")
-    return fn(**fn_args)
+    return fn(**bind_arguments(fn, parsed.name, fn_args))
 
 
 def construct_run_specs_for(parsed: ParsedDescription, registry: Registry, description: str) -> list[RunSpec]:
-    """One parsed description → run specs: the function, then expanders in order, then resolution."""
+    """One parsed description → run specs: the function, then expanders in order, then resolution.
+
+    Every problem is a `UserError` that quotes `description`, so the user sees which entry is wrong.
+    """
+    try:
+        return _construct(parsed, registry)
+    except UserError as e:
+        prefix = f"run entry {description!r}: "
+        raise UserError(str(e) if str(e).startswith(prefix) else prefix + str(e)) from None
+
+
+def _construct(parsed: ParsedDescription, registry: Registry) -> list[RunSpec]:
     fn_args = {k: v for k, v in parsed.args if k not in EXPANDERS}
     expanders = [(k, v) for k, v in parsed.args if k in EXPANDERS]
     if not any(k == "model" for k, _ in expanders):
         expanders.append(("model", "all"))
-    specs = [_call_run_spec_function(parsed, fn_args, description)]
+    specs = [_call_run_spec_function(parsed, fn_args)]
     for key, value in expanders:
         specs = [out for s in specs for out in EXPANDERS[key](s, value, registry)]
     resolved = []
     for s in specs:
-        try:
-            model, deployment = resolve_model_and_deployment(
-                registry, s.adapter_spec.model, s.adapter_spec.model_deployment
-            )
-        except UserError as e:
-            raise UserError(f"run entry {description!r}: {e}") from None
+        model, deployment = resolve_model_and_deployment(
+            registry, s.adapter_spec.model, s.adapter_spec.model_deployment
+        )
         resolved.append(
             replace(s, adapter_spec=replace(s.adapter_spec, model=model, model_deployment=deployment))
         )
@@ -69,7 +68,10 @@ def construct_run_specs_for(parsed: ParsedDescription, registry: Registry, descr
 
 
 def construct_run_specs(entries: list[RunEntry], registry: Registry, selection: Selection) -> list[RunSpec]:
+    """Run specs of all `entries`; a bad entry, or two different runs with one name (one folder), is a
+    `UserError`. A run made again identically (HELM's own conf files repeat a few entries) runs once."""
     out: list[RunSpec] = []
+    made_by: dict[str, tuple[str, RunSpec]] = {}
     for entry in entries:
         if (
             selection.priority is not None
@@ -85,7 +87,18 @@ def construct_run_specs(entries: list[RunEntry], registry: Registry, selection: 
             variants = [parsed]
         for variant in variants:
             for rs in construct_run_specs_for(variant, registry, entry.description):
-                out.extend(_select(rs, entry, selection))
+                for selected in _select(rs, entry, selection):
+                    problem = adapter_spec_problem(selected.adapter_spec) or run_name_problem(selected.name)
+                    earlier = made_by.get(selected.name)
+                    if problem is None and earlier is not None:
+                        if earlier[1] == selected:
+                            logger.info("Run %s is made twice; running it once", selected.name)
+                            continue
+                        problem = f"run {selected.name} is also made, differently, by {earlier[0]!r}"
+                    if problem is not None:
+                        raise UserError(f"run entry {entry.description!r}: {problem}")
+                    made_by[selected.name] = (entry.description, selected)
+                    out.append(selected)
     logger.info("%d entries produced %d run specs", len(entries), len(out))
     return out
 

@@ -34,7 +34,14 @@ def _adapter(spec: RunSpec, name: str, **changes: Any) -> RunSpec:
     return replace(spec, name=name, adapter_spec=replace(spec.adapter_spec, **changes))
 
 
+def _non_empty(key: str, value: Any) -> str:
+    if str(value) == "":
+        raise UserError(f"{key}= needs a value")
+    return str(value)
+
+
 def expand_model(spec: RunSpec, value: Any, registry: Registry) -> list[RunSpec]:
+    _non_empty("model", value)
     out = []
     for x in expand_model_value(registry, str(value)):
         model, deployment = split_model_value(x)
@@ -46,16 +53,19 @@ def expand_model(spec: RunSpec, value: Any, registry: Registry) -> list[RunSpec]
 
 
 def expand_model_deployment(spec: RunSpec, value: Any, registry: Registry) -> list[RunSpec]:
-    return [_adapter(spec, _suffix(spec, "model_deployment", value), model_deployment=str(value))]
+    deployment = _non_empty("model_deployment", value)
+    return [_adapter(spec, _suffix(spec, "model_deployment", value), model_deployment=deployment)]
 
 
 def _int_list(key: str, value: Any, named: dict[str, list[int]]) -> list[int]:
     if isinstance(value, str) and value in named:
         return named[value]
-    try:
-        return [int(value)]
-    except (TypeError, ValueError):
-        raise UserError(f"{key}={value}: expected an integer or one of {', '.join(named)}") from None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return [value]
+    choices = f" or one of {', '.join(named)}" if named else ""
+    raise UserError(f"{key}={value}: expected an integer{choices}")
 
 
 def _int_expander(key: str, field: str, named: dict[str, list[int]]) -> Expander:

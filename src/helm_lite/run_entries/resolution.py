@@ -132,11 +132,18 @@ def resolve_model_and_deployment(registry: Registry, model: str, deployment: str
             "falling back to default model metadata",
             model,
         )
-    served = registry.get_deployment(deployment).model_name
+    served_by = registry.get_deployment(deployment)
+    served = served_by.model_name
     if served != model:
         raise UserError(
             f"Invalid RunSpec: selected model deployment '{deployment}'for model '{model}' "
             f"but the model deployment is for a different model '{served}'"
+        )
+    tokenizer = served_by.tokenizer_name
+    if tokenizer and registry.get_tokenizer_config(tokenizer) is None:
+        raise UserError(
+            f"model deployment {deployment}: tokenizer {tokenizer} not found in any tokenizer_configs.yaml"
+            + suggest(tokenizer, registry.all_tokenizer_configs())
         )
     return model, deployment
 
@@ -179,9 +186,14 @@ def infer_models_from_deployments(
 
 def check_models_to_run_needed(descriptions: Iterable[str], models_to_run: Sequence[str] | None) -> None:
     """HELM's start-up checks: without --models-to-run, every run must name its model explicitly."""
+    descriptions = list(descriptions)
+    for text in descriptions:
+        parsed = parse_description(text)
+        for key in ("model", "model_deployment"):
+            if parsed.get(key) == "":
+                raise UserError(f"run entry {text!r}: {key}= needs a value")
     if models_to_run:
         return
-    descriptions = list(descriptions)
     if any(_MULTI_MODEL_PATTERN.search(d) for d in descriptions):
         raise UserError(
             "--models-to-run must be set (because the `model=` run expander expands to multiple models)"

@@ -45,3 +45,19 @@ class RunSpec:
     def __post_init__(self) -> None:
         # HELM replaces every "/" in run names so they can be directory names.
         object.__setattr__(self, "name", self.name.replace("/", "_"))
+
+
+MAX_RUN_NAME_BYTES = 255  # a run name is a directory name
+
+
+def run_name_problem(name: str) -> str | None:
+    """Why `name` cannot be a run directory's name, or None."""
+    size = len(name.encode("utf-8", "surrogateescape"))
+    if size > MAX_RUN_NAME_BYTES:
+        return (
+            f"the run name is {size} bytes long, but a directory name can have at most "
+            f"{MAX_RUN_NAME_BYTES} (shorten the path or other values)"
+        )
+    if any(ch < " " or ch == "\x7f" for ch in name):
+        return f"the run name {name!r} contains a control character"
+    return None

@@ -34,8 +34,8 @@ def synthetic_reasoning(mode: str) -> RunSpec:
 
 
 @run_spec_function("dyck_language")
-def dyck_language(num_parenthesis_pairs: str | int) -> RunSpec:
-    n = int(num_parenthesis_pairs)
+def dyck_language(num_parenthesis_pairs: int) -> RunSpec:
+    n = num_parenthesis_pairs
     adapter_spec = AdapterSpec(
         method="generation",
         instructions=format_instructions(

@@ -50,7 +50,7 @@ def user_data(
         adapter_spec = replace(
             multiple_choice_separate_adapter_spec(method),
             instructions=format_instructions(instructions),
-            max_train_instances=int(max_train_instances or 0),
+            max_train_instances=max_train_instances or 0,
         )
     elif multiple_choice:
         adapter_spec = multiple_choice_joint_adapter_spec(
@@ -65,7 +65,7 @@ def user_data(
             input_noun="Question",
             output_noun="Answer",
             max_train_instances=_train_instances(max_train_instances),
-            max_tokens=int(max_tokens),
+            max_tokens=max_tokens,
         )
     return RunSpec(
         name=name,
@@ -77,4 +77,4 @@ def user_data(
 
 
 def _train_instances(value: int | None) -> int:
-    return DEFAULT_MAX_TRAIN_INSTANCES if value is None else int(value)
+    return DEFAULT_MAX_TRAIN_INSTANCES if value is None else value

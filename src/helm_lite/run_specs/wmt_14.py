@@ -35,7 +35,7 @@ def machine_translation_adapter_spec(source: str, target: str, max_train_instanc
 
 
 @run_spec_function("wmt_14")
-def wmt_14(language_pair: str, max_train_instances: int | str = 1) -> RunSpec:
+def wmt_14(language_pair: str, max_train_instances: int = 1) -> RunSpec:
     languages = str(language_pair).split("-")
     if len(languages) != 2 or not all(lang in LANGUAGE_NAMES for lang in languages):
         raise UserError(
@@ -50,7 +50,7 @@ def wmt_14(language_pair: str, max_train_instances: int | str = 1) -> RunSpec:
             {"source_language": source, "target_language": target},
         ),
         adapter_spec=machine_translation_adapter_spec(
-            LANGUAGE_NAMES[source], LANGUAGE_NAMES[target], int(max_train_instances)
+            LANGUAGE_NAMES[source], LANGUAGE_NAMES[target], max_train_instances
         ),
         metric_specs=open_ended_generation_metric_specs(),
         groups=["wmt_14"],

@@ -16,6 +16,8 @@ def extension(path: str) -> str:
 
 def check_path(path: str, extensions: tuple[str, ...]) -> None:
     """A readable file with one of `extensions`, else a `UserError` naming the path."""
+    if not path:
+        raise UserError(f"path= needs a file name ({' or '.join(extensions)})")
     if extension(path) not in extensions:
         raise UserError(
             f"{path}: unsupported file extension {extension(path)!r} (use {' or '.join(extensions)})"
@@ -24,6 +26,8 @@ def check_path(path: str, extensions: tuple[str, ...]) -> None:
         raise UserError(f"{path}: file not found")
     if os.path.isdir(path):
         raise UserError(f"{path}: is a directory, not a file")
+    if not os.path.isfile(path):  # a FIFO or device would block or never end
+        raise UserError(f"{path}: not a regular file")
 
 
 def read_utf8(path: str, extensions: tuple[str, ...]) -> str:
