@@ -14,9 +14,9 @@ from urllib.parse import quote
 
 import pytest
 
-from helm_lite.server import store as store_module
+from helm_lite.presentation.win_rate import mean_win_rates
+from helm_lite.server import run_files
 from helm_lite.server.app import json_bytes
-from helm_lite.server.store import mean_win_rates
 
 SUITE = "s"
 PATTERN_MATCH = "synthetic_reasoning:mode=pattern_match,model=simple_model1"
@@ -62,17 +62,18 @@ def test_suites_and_overview_without_summarize_outputs(built_output: Path, serve
 def test_leaderboard_cells_equal_stats_json_means(built_output: Path, serve, http) -> None:
     url = serve(built_output)
     board = http.json(url, f"/api/suites/{SUITE}/leaderboard")
+    # Main metrics and column order are the presentation schema's (as in helm-summarize's leaderboard).
     columns = [(c["group"], c["metric"], c["split"]) for c in board["columns"]]
     assert columns == [
+        ("synthetic_reasoning", "quasi_exact_match", "test"),
         ("dyck_language", "exact_match_indicator", "test"),
-        ("synthetic_reasoning", "exact_match", "test"),
     ]
     [row] = board["rows"]
     assert row["model"] == "simple/model1"
     suite = _suite(built_output)
-    assert row["cells"][0]["value"] == _stat_mean(suite / DYCK, "exact_match_indicator")
-    assert row["cells"][1]["value"] == _stat_mean(suite / PATTERN_MATCH, "exact_match")
-    assert row["cells"][0]["runs"] == [{"name": DYCK, "value": row["cells"][0]["value"]}]
+    assert row["cells"][0]["value"] == _stat_mean(suite / PATTERN_MATCH, "quasi_exact_match")
+    assert row["cells"][1]["value"] == _stat_mean(suite / DYCK, "exact_match_indicator")
+    assert row["cells"][1]["runs"] == [{"name": DYCK, "value": row["cells"][1]["value"]}]
     assert row["win_rate"] is None  # one model: no column has two values
     assert board["skipped"] == []
 
@@ -97,15 +98,15 @@ def test_leaderboard_averages_runs_of_one_group_and_ranks_models(output: Path, s
     stats = _load(other / "stats.json")
     for stat in stats:
         if stat["name"] == {"name": "exact_match_indicator", "split": "test"}:
-            stat["mean"] = 0.7
+            stat["mean"], stat["sum"] = 0.7, 0.7 * stat["count"]  # a cell merges sums, as HELM does
     (other / "stats.json").write_text(json.dumps(stats))
     # Edited by hand, the copy no longer matches helm-run's completion record: without run_info.json
     # it is read like a run HELM wrote.
     (other / "run_info.json").unlink()
     board = http.json(serve(output), f"/api/suites/{SUITE}/leaderboard")
     rows = {r["model"]: r for r in board["rows"]}
-    assert rows["other/model"]["cells"][0]["value"] == 0.7
-    assert rows["other/model"]["cells"][1] is None  # no synthetic_reasoning run for it
+    assert rows["other/model"]["cells"][1]["value"] == 0.7
+    assert rows["other/model"]["cells"][0] is None  # no synthetic_reasoning run for it
     assert rows["other/model"]["win_rate"] == 1.0 and rows["simple/model1"]["win_rate"] == 0.0
 
 
@@ -135,7 +136,7 @@ def test_run_detail(built_output: Path, serve, http) -> None:
     assert detail["run_spec"] == _load(run_dir / "run_spec.json")
     assert detail["scenario_info"]["name"] == "synthetic_reasoning"
     assert len(detail["stats"]) == len(_load(run_dir / "stats.json"))
-    assert detail["main"]["name"] == "exact_match" and detail["main"]["split"] == "test"
+    assert detail["main"]["name"] == "quasi_exact_match" and detail["main"]["split"] == "test"
     assert set(detail["files"]) >= {"run_spec.json", "stats.json", "scenario_state.json", "run_info.json"}
 
 
@@ -244,13 +245,13 @@ def test_thousands_of_instances_are_paged_and_parsed_once_per_version(
 ) -> None:
     run_dir = _write_big_run(_suite(output), "big:model=big_model", 2500)
     parsed: list[str] = []
-    real_read = store_module._read_json
+    real_read = run_files.read_json
 
     def counting_read(path: str, label: str):
         parsed.append(label)
         return real_read(path, label)
 
-    monkeypatch.setattr(store_module, "_read_json", counting_read)
+    monkeypatch.setattr(run_files, "read_json", counting_read)
     url = serve(output)
     base = f"/api/suites/{SUITE}/runs/{_q('big:model=big_model')}/instances"
     pages = [http.json(url, f"{base}?offset={offset}&limit=50") for offset in (0, 50, 2450)]

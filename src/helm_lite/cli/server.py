@@ -63,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="also answer requests addressed to NAME (a host name or address, e.g. this machine's name "
         "when listening on 0.0.0.0); repeatable. Loopback names and --host are always allowed",
     )
+    p.add_argument(
+        "--schema-path",
+        default=None,
+        metavar="PATH",
+        help="presentation schema YAML: main metrics and their direction, as for helm-summarize "
+        "(default: the packaged schema_lite.yaml)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return p
 
@@ -92,13 +99,21 @@ def main(argv: list[str] | None = None) -> int:
         fail(PROG, f"--output-path: no such directory: {args.output_path!r}")
     suites = pick_suites(args.output_path, args.suites)
 
+    from helm_lite.common.errors import UserError
     from helm_lite.server.app import create_server, is_loopback
-    from helm_lite.server.store import ServeError
+    from helm_lite.server.errors import ServeError
 
     try:
         server = create_server(
-            args.output_path, suites, host=args.host, port=args.port, allowed_hosts=args.allowed_hosts
+            args.output_path,
+            suites,
+            host=args.host,
+            port=args.port,
+            allowed_hosts=args.allowed_hosts,
+            schema_path=args.schema_path,
         )
+    except UserError as e:
+        fail(PROG, f"--schema-path: {e}")
     except ServeError:  # a suite folder that is a symlink leading out of <output-path>/runs
         runs_dir = os.path.join(args.output_path, "runs")
         fail(PROG, f"--suite: refused: a suite folder leads outside {runs_dir} (a symlink?)")

@@ -97,7 +97,7 @@ def read_run(run_dir: str, suite: str) -> Run | None:
     except ValueError as e:
         logger.warning("Skipping %s: %s", run_dir, e)
         return None
-    problem = _shape_problem(run_spec, stats)
+    problem = shape_problem(run_spec, stats)
     if problem:
         logger.warning("Skipping %s: %s", run_dir, problem)
         return None
@@ -117,7 +117,8 @@ def _load(path: str) -> Any:
         raise ValueError(f"cannot read {name} ({e.strerror})") from None
 
 
-def _shape_problem(run_spec: Any, stats: Any) -> str | None:
+def shape_problem(run_spec: Any, stats: Any) -> str | None:
+    """Why parsed run_spec.json / stats.json data cannot be summarized (None when it can)."""
     if not isinstance(run_spec, dict) or not isinstance(run_spec.get("name"), str):
         return "run_spec.json is not a run spec (no 'name')"
     if not isinstance(run_spec.get("adapter_spec"), dict):

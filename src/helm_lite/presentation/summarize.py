@@ -19,17 +19,17 @@ from typing import Any
 from helm_lite.common.json_io import to_jsonable, write_json_atomic, write_text_atomic
 from helm_lite.presentation.display import write_display_files
 from helm_lite.presentation.files import write_plain_json
+from helm_lite.presentation.main_metric import complete_schema
 from helm_lite.presentation.models import ModelCatalog
 from helm_lite.presentation.read_runs import Run, read_suite, suite_dir
 from helm_lite.presentation.schema import (
     DEFAULT_SCHEMA_PATH,
     RunGroup,
     Schema,
-    default_run_group,
     display_name,
     load_schema,
 )
-from helm_lite.presentation.stats import FALLBACK_METRICS, unperturbed_keys
+from helm_lite.presentation.stats import FALLBACK_METRICS
 from helm_lite.presentation.tables import (
     Hyperlink,
     SuiteView,
@@ -138,29 +138,11 @@ def summarize(config: SummarizeConfig) -> list[SummaryResult]:
     return results
 
 
-def complete_schema(schema: Schema, runs: list[Run]) -> Schema:
-    """Add a default run group for every group the runs name but the schema does not, and (as
-    HELM does) an `all_scenarios` parent when no group has subgroups."""
-    tagged: dict[str, list[Run]] = {}
-    for run in runs:
-        for name in run.groups:
-            tagged.setdefault(name, []).append(run)
-    missing = [name for name in tagged if name not in schema.run_group_by_name]
-    defaults = [default_run_group(name, unperturbed_keys(tagged[name]), schema) for name in sorted(missing)]
-    for group in defaults:
-        main = group.environment.get("main_name", "none")
-        logger.info("Run group %s is not in the schema: shown with main metric %s", group.name, main)
-    schema = schema.with_run_groups(defaults)
-    if schema.run_groups and not any(g.subgroups for g in schema.run_groups):
-        parent = RunGroup(
-            name="all_scenarios",
-            display_name="All scenarios",
-            description="All scenarios",
-            category="All scenarios",
-            subgroups=[g.name for g in schema.run_groups if g.name in tagged],
-        )
-        schema = dataclasses.replace(schema, run_groups=[parent, *schema.run_groups])
-    return schema
+def _log_default_groups(base: Schema, schema: Schema) -> None:
+    for group in schema.run_groups:
+        if group.name not in base.run_group_by_name and not group.subgroups:
+            main = group.environment.get("main_name", "none")
+            logger.info("Run group %s is not in the schema: shown with main metric %s", group.name, main)
 
 
 def _warn_undefined_metrics(schema: Schema, runs: list[Run]) -> None:
@@ -259,6 +241,7 @@ def _summarize_runs(
     if not runs:
         logger.warning("No complete runs in %s: writing empty summary files", out_dir)
     schema = complete_schema(base_schema, runs)
+    _log_default_groups(base_schema, schema)
     _warn_undefined_metrics(schema, runs)
     view = SuiteView(runs, schema, models)
     os.makedirs(out_dir, exist_ok=True)

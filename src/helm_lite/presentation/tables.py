@@ -35,6 +35,8 @@ WIN_RATE_HEADER = "Mean win rate"
 WIN_RATE_DESCRIPTION = "How many models this model outperforms on average (over columns)."
 MEAN_SCORE_HEADER = "Mean score"
 BOLD = {"font-weight": "bold"}
+# HELM's coarse adapter spec: a table row per (deployment, model).
+ROW_KEYS = ("model_deployment", "model")
 INDEX_HEADER = (
     "Group",
     "Description",
@@ -202,7 +204,7 @@ def build_table(
     runs: list[Run],
     *,
     name: str | None = None,
-    adapter_keys: Sequence[str] = ("model_deployment", "model"),
+    adapter_keys: Sequence[str] = ROW_KEYS,
     aggregation: Sequence[str] = (),
     scenario_link: tuple[str, str] | None = None,
     description: str | None = None,
@@ -212,28 +214,17 @@ def build_table(
     `aggregation` adds HELM's `Mean win rate` and/or `Mean score` column at index 1; a scenario table
     (`scenario_link` = (group, subgroup title)) links each row to its runs instead.
     """
+    rows = table_rows(view, columns, runs, adapter_keys, with_run_names=scenario_link is None)
     keys = list(adapter_keys)
-    rows_runs: dict[tuple[str, ...], list[Run]] = {}
-    for run in runs:
-        rows_runs.setdefault(view.row_key(run, keys), []).append(run)
     model_at = keys.index("model") if "model" in keys else None
-    deployment_at = keys.index("model_deployment") if "model_deployment" in keys else None
-
-    def sort_key(key: tuple[str, ...]) -> tuple[Any, ...]:
-        model = key[model_at] if model_at is not None else ""
-        return (view.models.sort_key(model), key[deployment_at] if deployment_at is not None else "", key)
-
-    row_keys = sorted(rows_runs, key=sort_key)
-    labels = _row_labels(view, row_keys, keys, model_at)
-    column_paths = [{r.run_path for r in view.group_runs(c.group)} for c in columns]
+    labels = _row_labels(view, [r.key for r in rows], keys, model_at)
 
     header = [HeaderCell(value="Model", description="")]
     header += [c.header for c in columns]
     body: list[list[Cell]] = []
-    values: list[list[float | None]] = [[] for _ in columns]
-    for key, label in zip(row_keys, labels, strict=True):
-        row_runs = rows_runs[key]
-        names = sorted({r.name for r in row_runs})
+    values: list[list[float | None]] = [[r.cells[j].value for r in rows] for j in range(len(columns))]
+    for row, label in zip(rows, labels, strict=True):
+        names = sorted({r.name for r in row.runs})
         first = Cell(value=label, description="")
         if scenario_link is not None:
             group_name, subgroup = scenario_link
@@ -241,14 +232,7 @@ def build_table(
                 {"group": group_name, "subgroup": subgroup, "runSpecs": json.dumps(names)}
             )
             first.run_spec_names = names
-        row = [first]
-        for j, paths in enumerate(column_paths):
-            cell = _metric_cell(
-                [r for r in row_runs if r.run_path in paths], columns[j].matcher, scenario_link is None
-            )
-            values[j].append(cell.value)
-            row.append(cell)
-        body.append(row)
+        body.append([first, *row.cells])
 
     table = Table(title=title, header=header, rows=body, name=name, description=description)
     directions = [c.header.lower_is_better for c in columns]
@@ -261,7 +245,7 @@ def build_table(
             mean_win_rates(values, directions) if values else [None] * len(body),
         )
     bold_best(table)
-    if scenario_link is not None and 2 <= sum(len(v) for v in rows_runs.values()) <= 5:
+    if scenario_link is not None and 2 <= sum(len(r.runs) for r in rows) <= 5:
         group_name, subgroup = scenario_link
         all_names = sorted({r.name for r in runs})
         table.links.append(
@@ -273,6 +257,48 @@ def build_table(
             )
         )
     return table
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One row of a table before it is labelled: its key (adapter fields), its runs, its metric cells."""
+
+    key: tuple[str, ...]
+    runs: list[Run]
+    cells: list[Cell]
+
+
+def table_rows(
+    view: SuiteView,
+    columns: Sequence[Column],
+    runs: list[Run],
+    adapter_keys: Sequence[str] = ROW_KEYS,
+    *,
+    with_run_names: bool = True,
+) -> list[TableRow]:
+    """Runs grouped by `adapter_keys` (sorted by registry order, then deployment), one cell per
+    column: the column's stat merged over the row's runs in the column's group."""
+    keys = list(adapter_keys)
+    rows_runs: dict[tuple[str, ...], list[Run]] = {}
+    for run in runs:
+        rows_runs.setdefault(view.row_key(run, keys), []).append(run)
+    model_at = keys.index("model") if "model" in keys else None
+    deployment_at = keys.index("model_deployment") if "model_deployment" in keys else None
+
+    def sort_key(key: tuple[str, ...]) -> tuple[Any, ...]:
+        model = key[model_at] if model_at is not None else ""
+        return (view.models.sort_key(model), key[deployment_at] if deployment_at is not None else "", key)
+
+    column_paths = [{r.run_path for r in view.group_runs(c.group)} for c in columns]
+    out = []
+    for key in sorted(rows_runs, key=sort_key):
+        row_runs = rows_runs[key]
+        cells = [
+            _metric_cell([r for r in row_runs if r.run_path in paths], column.matcher, with_run_names)
+            for column, paths in zip(columns, column_paths, strict=True)
+        ]
+        out.append(TableRow(key, row_runs, cells))
+    return out
 
 
 def _row_labels(

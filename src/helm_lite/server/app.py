@@ -14,7 +14,7 @@ Routes (GET and HEAD only; anything else is 405):
     /files/<suite>/<path>                           a raw file inside the suite (plots, JSON)
 
 The path is split on '/' before percent-decoding, each segment is decoded once and must be a plain name,
-and every file is reached through `store.resolve_inside`, so encoded or double-encoded dots, separators,
+and every file is reached through `paths.resolve_inside`, so encoded or double-encoded dots, separators,
 backslashes, NUL bytes and symlinks cannot lead outside the suite.
 """
 
@@ -35,8 +35,11 @@ from urllib.parse import parse_qs, unquote
 
 from helm_lite import __version__
 from helm_lite.common.secrets import redact, scrub
+from helm_lite.run_directory import RUN_INFO_FILE
+from helm_lite.server.errors import ServeError
 from helm_lite.server.host_check import HostPolicy
-from helm_lite.server.store import INSTANCE_FILTERS, RUN_INFO_FILE, ServeError, Store
+from helm_lite.server.instances import INSTANCE_FILTERS
+from helm_lite.server.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -298,9 +301,14 @@ def create_server(
     host: str = "127.0.0.1",
     port: int = 8000,
     allowed_hosts: Iterable[str] = (),
+    schema_path: str | None = None,
 ) -> HelmServer:
     """A bound (not yet serving) server; port 0 picks a free port (see `server.server_address`).
 
     Requests must name the server in their Host header: a loopback name, `host` itself, or one of
-    `allowed_hosts`."""
-    return HelmServer((host, port), Store(output_path, suites), allowed_hosts)
+    `allowed_hosts`. Main metrics and directions come from the presentation schema at `schema_path`
+    (default the packaged `schema_lite.yaml`, as for helm-summarize); a bad schema is a `UserError`."""
+    from helm_lite.presentation.schema import DEFAULT_SCHEMA_PATH, load_schema
+
+    schema = load_schema(schema_path or DEFAULT_SCHEMA_PATH)
+    return HelmServer((host, port), Store(output_path, suites, schema), allowed_hosts)

@@ -207,14 +207,21 @@ function leaderboardTable(suite, board) {
   );
   const best = board.columns.map((c, j) => {
     const values = board.rows.map((r) => (r.cells[j] ? r.cells[j].value : null)).filter((v) => v !== null);
-    if (values.length < 2) return null;
+    if (values.length < 2 || c.lower_is_better === null) return null;
     return c.lower_is_better ? Math.min(...values) : Math.max(...values);
   });
+  // Rows are (deployment, model) as in helm-summarize; the deployment is shown only to tell rows apart.
+  const twins = (model) => board.rows.filter((r) => r.model === model).length > 1;
   const body = board.rows.map((row) =>
     el(
       "tr",
       {},
-      el("th", { class: "model-col", scope: "row" }, el("a", { href: withQuery(routeHref(suite, "runs"), { model: row.model }) }, row.model)),
+      el(
+        "th",
+        { class: "model-col", scope: "row" },
+        el("a", { href: withQuery(routeHref(suite, "runs"), { model: row.model }) }, row.model),
+        twins(row.model) ? el("div", { class: "metric-name" }, row.model_deployment) : null
+      ),
       el("td", { class: "num win-rate", "data-value": row.win_rate }, fmt3(row.win_rate)),
       row.cells.map((cell, j) => {
         if (!cell) return el("td", { class: "num empty", title: "No matching runs" }, "–");

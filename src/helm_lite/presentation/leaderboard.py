@@ -1,0 +1,63 @@
+"""The leaderboard as data (for helm-server's page): helm-summarize's leaderboard, not a second one.
+
+Columns are `tables.leaderboard_columns` (each scenario group's main metric, `main_metric`), rows and
+cells are `tables.table_rows` (HELM's row key, stats merged over a cell's runs), win rates are
+`win_rate.mean_win_rates` over the same columns and directions: the numbers are the ones in
+`leaderboard.csv`, only the shape differs (plain JSON with the runs behind every cell).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helm_lite.presentation.stats import merge_runs
+from helm_lite.presentation.tables import ROW_KEYS, SuiteView, leaderboard_columns, table_rows
+from helm_lite.presentation.win_rate import mean_win_rates
+
+
+def leaderboard_data(view: SuiteView) -> dict[str, Any]:
+    """`columns` ({group, metric, split, lower_is_better, title}) and `rows` ({model, model_deployment,
+    win_rate, cells}); a cell is None without runs, else {value, runs: [{name, value}]}. Runs whose
+    cell lacks the main metric are listed in `missing` ({run, reason})."""
+    columns = leaderboard_columns(view)
+    rows = table_rows(view, columns, view.runs, ROW_KEYS)
+    values = [[row.cells[j].value for row in rows] for j in range(len(columns))]
+    directions = [c.header.lower_is_better for c in columns]
+    win_rates = mean_win_rates(values, directions) if values else [None] * len(rows)
+    column_runs = [{r.run_path for r in view.group_runs(c.group)} for c in columns]
+    missing: list[dict[str, str]] = []
+    out_rows = []
+    for row, win_rate in zip(rows, win_rates, strict=True):
+        deployment, model = row.key
+        cells: list[dict[str, Any] | None] = []
+        for j, column in enumerate(columns):
+            runs = [r for r in row.runs if r.run_path in column_runs[j]]
+            if not runs:
+                cells.append(None)
+                continue
+            per_run = []
+            for run in runs:
+                merged, matched = merge_runs([run], column.matcher)
+                per_run.append({"name": run.name, "value": merged.mean if matched else None})
+                if not matched:
+                    split = column.matcher.split
+                    reason = f"stats.json has no {column.matcher.name} for split {split}"
+                    missing.append({"run": run.name, "reason": reason})
+            cells.append({"value": row.cells[j].value, "runs": per_run})
+        out_rows.append(
+            {"model": model, "model_deployment": deployment, "win_rate": win_rate, "cells": cells}
+        )
+    return {
+        "columns": [
+            {
+                "group": c.group.name,
+                "metric": c.matcher.name,
+                "split": c.matcher.split,
+                "lower_is_better": c.header.lower_is_better,
+                "title": c.header.value,
+            }
+            for c in columns
+        ],
+        "rows": out_rows,
+        "missing": missing,
+    }
