@@ -82,13 +82,14 @@ def run_raw(raws: list[dict], batch_size: int) -> tuple[float, int]:
     import torch
     from transformers import GenerationConfig
 
-    from helm_lite.clients.huggingface import _load_model, pick_device, pick_dtype
+    from helm_lite.clients.huggingface.engines import ENGINES
+    from helm_lite.clients.huggingface.loading import load_model, pick_device, pick_dtype
     from helm_lite.models.bundled import resolve_model_path
     from helm_lite.tokenizers.huggingface import load_hf_tokenizer
 
     path = resolve_model_path("bundled/smollm2-135m-instruct")
     device = pick_device("auto")
-    model = _load_model(path, device, pick_dtype("auto", device), False, None)
+    model = load_model(path, device, pick_dtype("auto", device), False, None, ENGINES["fast"])
     tokenizer = load_hf_tokenizer(path)
     tokenizer.padding_side = "left"
     first = raws[0]

@@ -11,6 +11,7 @@ from helm_lite.common.cache import SqliteCache
 from helm_lite.common.request import Request
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.slow  # SmolLM2 on CPU, most tests well over 5 s
 from helm_lite.clients.huggingface import HuggingFaceClient, pick_device, pick_dtype  # noqa: E402
 from helm_lite.registry.loader import load_registry  # noqa: E402
 
@@ -81,7 +82,7 @@ def test_batched_and_one_at_a_time_greedy_agree(client) -> None:
 
 
 def test_shared_few_shot_prefix_is_computed_once_with_the_same_answers(client, monkeypatch) -> None:
-    from helm_lite.clients import hf_kv_cache
+    from helm_lite.clients.huggingface import kv_cache as hf_kv_cache
 
     shots = "".join(f"Q: What is {i} + {i}?\nA: {2 * i}\n\n" for i in range(1, 9))
     requests = [_req(f"{shots}Q: What is {i} + {i}?\nA:", max_tokens=6) for i in (11, 23, 7, 40)]
@@ -107,7 +108,7 @@ def test_shared_few_shot_prefix_is_computed_once_with_the_same_answers(client, m
 
 
 def test_shared_prefix_length_leaves_every_prompt_a_token() -> None:
-    from helm_lite.clients.hf_generation import shared_prefix_length
+    from helm_lite.clients.huggingface.batching import shared_prefix_length
 
     assert shared_prefix_length([[1, 2, 3, 4], [1, 2, 3, 5]]) == 3
     assert shared_prefix_length([[1, 2, 3], [1, 2, 3, 4]]) == 2  # the shorter keeps its last token
@@ -193,7 +194,7 @@ def test_cpu_grouped_query_attention_matches_transformers_sdpa(smollm2_path) -> 
     """The CPU attention that skips copying key/value heads computes what transformers' SDPA does."""
     from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
-    from helm_lite.clients.hf_attention import cpu_attention_implementation
+    from helm_lite.clients.huggingface.attention import cpu_attention_implementation
 
     name = cpu_attention_implementation()
     assert name is not None  # torch >= 2.5
@@ -226,7 +227,8 @@ def test_greedy_batch_matches_transformers_generate_and_drops_finished_rows(clie
     rows leave the batch instead of being computed on."""
     from transformers import GenerationConfig
 
-    from helm_lite.clients.hf_generation import Decoding, generate_batch
+    from helm_lite.clients.huggingface.decoding import Decoding
+    from helm_lite.clients.huggingface.generation import generate_batch
 
     prompts = [
         client._format(p)
@@ -283,7 +285,7 @@ def test_reserved_cache_layer_keeps_what_a_dynamic_layer_keeps() -> None:
     transformers' concatenating layer."""
     from transformers.cache_utils import DynamicLayer
 
-    from helm_lite.clients.hf_kv_cache import _ReservedLayer
+    from helm_lite.clients.huggingface.kv_cache import _ReservedLayer
 
     gen = torch.Generator().manual_seed(0)
     ours, ref = _ReservedLayer(capacity=6), DynamicLayer()
@@ -304,7 +306,7 @@ def test_reserved_cache_layer_keeps_what_a_dynamic_layer_keeps() -> None:
 
 
 def test_batch_groups_bound_padded_positions() -> None:
-    from helm_lite.clients.hf_generation import batch_groups
+    from helm_lite.clients.huggingface.batching import batch_groups
 
     # rows × (longest + 10 new tokens) <= 100
     assert batch_groups([10, 12, 15, 30, 40], 10, 100) == [range(0, 3), range(3, 5)]
@@ -322,7 +324,7 @@ def test_max_batch_tokens_splits_a_batch_without_changing_answers(client) -> Non
         max_batch_size=8,
         max_batch_tokens=80,  # about two of these prompts at a time
     )
-    from helm_lite.clients.hf_generation import batch_groups
+    from helm_lite.clients.huggingface.batching import batch_groups
 
     lengths = [len(client.tokenizer(client._format(r.prompt))["input_ids"]) for r in requests]
     assert len(batch_groups(lengths, 8, 80)) > 1  # the budget really splits this batch

