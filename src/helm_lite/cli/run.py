@@ -83,10 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.add_argument(
         "--executor",
-        choices=("local", "ray"),
         default="local",
+        metavar="{local,ray}",
         help="where model requests are computed: this process, or engine replicas on a Ray cluster "
-        "(pip install 'helm-lite[ray]'; see docs/ray.md)",
+        "(pip install 'helm-lite[ray]'; see docs/ray.md), or one a plug-in registers",
     )
     p.add_argument(
         "--ray-address",
@@ -94,6 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="with --executor ray: auto, HOST:PORT or ray://HOST:PORT "
         "(default: start or join a local cluster)",
+    )
+    p.add_argument(
+        "--plugins",
+        nargs="+",
+        default=[],
+        metavar="MODULE_OR_PATH",
+        help="modules (or .py files) to import first, so that they register their own run-spec "
+        "functions, scenarios, clients, metrics …",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return p
@@ -119,6 +127,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; answers received so far are cached", file=sys.stderr)
         return 130
+
+
+def _load_plugins(args: argparse.Namespace) -> None:
+    """Import the user's plug-ins before anything is looked up by name, then check names they may add."""
+    from helm_lite.common.errors import UserError
+    from helm_lite.common.plugins import load_plugins
+    from helm_lite.executors import EXECUTORS
+
+    load_plugins(args.plugins)
+    if args.executor not in EXECUTORS:
+        known = ", ".join(EXECUTORS.names())
+        raise UserError(f"--executor: unknown executor {args.executor!r} (known: {known})")
 
 
 def _check_paths(args: argparse.Namespace) -> None:
@@ -164,6 +184,7 @@ def _run(args: argparse.Namespace) -> int:
     from helm_lite.runner import Runner, RunnerConfig
     from helm_lite.services import Services
 
+    _load_plugins(args)
     _check_paths(args)
     entries = read_conf_files(args.conf_paths) + [
         RunEntry(description=d, priority=1) for d in args.run_entries

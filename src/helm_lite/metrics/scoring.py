@@ -2,7 +2,7 @@
 
 Each returns what HELM's function returns, type included (int 0/1 for the exact-match family, so
 per-instance sums stay ints in `per_instance_stats.json`). A `pred` of `None` (an MC-joint answer
-letter with no mapping) scores 0 everywhere. To plug in a new score, add it to `SCORERS`.
+letter with no mapping) scores 0 everywhere. To plug in a new score, register it in `SCORERS`.
 
 MATH equivalence lives in `math_equiv`, ROUGE/BLEU in `text_overlap` (their libraries, from the
 `lite` extra, are imported on first use only).
@@ -14,8 +14,7 @@ import re
 import string
 from collections.abc import Callable
 
-from helm_lite.metrics.math_equiv import math_equiv, math_equiv_chain_of_thought
-from helm_lite.metrics.text_overlap import bleu_1, bleu_4, rouge_l
+from helm_lite.common.plugins import Registry
 
 Scorer = Callable[[str, "str | None"], float]
 
@@ -100,27 +99,27 @@ def final_number_exact_match(gold: str, pred: str | None) -> float:
     return exact_match(_final_number(gold), _final_number(pred))
 
 
-SCORERS: dict[str, Scorer] = {
-    "exact_match": exact_match,
-    "quasi_exact_match": quasi_exact_match,
-    "quasi_leave_articles_exact_match": quasi_leave_articles_exact_match,
-    "prefix_exact_match": prefix_exact_match,
-    "quasi_prefix_exact_match": quasi_prefix_exact_match,
-    "f1_score": f1_score,
-    "exact_match_indicator": exact_match_indicator,
-    "final_number_exact_match": final_number_exact_match,
-    "rouge_l": rouge_l,
-    "bleu_1": bleu_1,
-    "bleu_4": bleu_4,
-    "math_equiv": math_equiv,
-    "math_equiv_chain_of_thought": math_equiv_chain_of_thought,
-}
+SCORERS: Registry[Scorer] = Registry(
+    "metric name",
+    {
+        "exact_match": exact_match,
+        "quasi_exact_match": quasi_exact_match,
+        "quasi_leave_articles_exact_match": quasi_leave_articles_exact_match,
+        "prefix_exact_match": prefix_exact_match,
+        "quasi_prefix_exact_match": quasi_prefix_exact_match,
+        "f1_score": f1_score,
+        "exact_match_indicator": exact_match_indicator,
+        "final_number_exact_match": final_number_exact_match,
+        "rouge_l": "helm_lite.metrics.text_overlap:rouge_l",
+        "bleu_1": "helm_lite.metrics.text_overlap:bleu_1",
+        "bleu_4": "helm_lite.metrics.text_overlap:bleu_4",
+        "math_equiv": "helm_lite.metrics.math_equiv:math_equiv",
+        "math_equiv_chain_of_thought": "helm_lite.metrics.math_equiv:math_equiv_chain_of_thought",
+    },
+    unknown=lambda name, known: f"unknown metric name {name!r} (known: {', '.join(known)})",
+)
 
 
 def get_scorer(name: str) -> Scorer:
-    """The scorer registered under `name`; a `KeyError` naming the known ones otherwise."""
-    try:
-        return SCORERS[name]
-    except KeyError:
-        known = ", ".join(sorted(SCORERS))
-        raise KeyError(f"unknown metric name {name!r} (known: {known})") from None
+    """The scorer registered under `name`; an `UnknownNameError` (a `KeyError`) naming the known ones."""
+    return SCORERS.get(name)

@@ -1,7 +1,7 @@
 """Run expanders: description keys that transform a run spec after its function built it.
 
 Each expander turns one RunSpec into one or more and appends HELM's suffix to the run name. The
-table `EXPANDERS` maps a key to its function; a new expander is one function and one line.
+registry `EXPANDERS` maps a key to its function; a new expander is one function and one line.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from helm_lite.common.errors import UserError
+from helm_lite.common.plugins import Registry as PluginRegistry
 from helm_lite.registry.loader import Registry
 from helm_lite.run_entries.resolution import expand_model_value, split_model_value
 from helm_lite.run_specs.run_spec import RunSpec
@@ -124,7 +125,7 @@ def expand_temperature(spec: RunSpec, value: Any, registry: Registry) -> list[Ru
         raise UserError(f"temperature={value}: expected a number") from None
 
 
-# §6.5: HELM Lite's instruction expanders (neither changes the run name).
+# HELM Lite's instruction expanders (neither changes the run name).
 _FOLLOW_FORMAT_PREFIX = (
     "Here are some input-output examples. Read the examples carefully to figure out the mapping. "
     "The output of the last example is not given, and your job is to figure out what it is."
@@ -214,23 +215,26 @@ def expand_output_format_instructions(spec: RunSpec, value: Any, registry: Regis
     return [_adapter(spec, spec.name, instructions=instructions)]
 
 
-EXPANDERS: dict[str, Expander] = {
-    "model": expand_model,
-    "model_deployment": expand_model_deployment,
-    "max_train_instances": _int_expander(
-        "max_train_instances",
-        "max_train_instances",
-        {"zero": [0], "one": [1], "all": [0, 1, 2, 4, 8, 16], "big_bench_few_shot_setting": [0, 1, 2, 3]},
-    ),
-    "num_train_trials": _int_expander("num_train_trials", "num_train_trials", {}),
-    "max_eval_instances": _int_expander("max_eval_instances", "max_eval_instances", {"default": [1000]}),
-    "num_outputs": _int_expander("num_outputs", "num_outputs", {"default": [1]}),
-    "eval_split": expand_eval_split,
-    "stop": expand_stop,
-    "add_to_stop": expand_add_to_stop,
-    "global_prefix": expand_global_prefix,
-    "instructions": expand_instructions,
-    "temperature": expand_temperature,
-    "follow_format_instructions": expand_follow_format_instructions,
-    "output_format_instructions": expand_output_format_instructions,
-}
+EXPANDERS: PluginRegistry[Expander] = PluginRegistry(
+    "run expander",
+    {
+        "model": expand_model,
+        "model_deployment": expand_model_deployment,
+        "max_train_instances": _int_expander(
+            "max_train_instances",
+            "max_train_instances",
+            {"zero": [0], "one": [1], "all": [0, 1, 2, 4, 8, 16], "big_bench_few_shot_setting": [0, 1, 2, 3]},
+        ),
+        "num_train_trials": _int_expander("num_train_trials", "num_train_trials", {}),
+        "max_eval_instances": _int_expander("max_eval_instances", "max_eval_instances", {"default": [1000]}),
+        "num_outputs": _int_expander("num_outputs", "num_outputs", {"default": [1]}),
+        "eval_split": expand_eval_split,
+        "stop": expand_stop,
+        "add_to_stop": expand_add_to_stop,
+        "global_prefix": expand_global_prefix,
+        "instructions": expand_instructions,
+        "temperature": expand_temperature,
+        "follow_format_instructions": expand_follow_format_instructions,
+        "output_format_instructions": expand_output_format_instructions,
+    },
+)

@@ -9,7 +9,6 @@ from helm_lite.run_specs.helpers import (
     multiple_choice_joint_adapter_spec,
     multiple_choice_separate_adapter_spec,
 )
-from helm_lite.run_specs.registry import run_spec_function
 from helm_lite.run_specs.run_spec import RunSpec, ScenarioSpec
 
 # dataset= value → HELM scenario class; only OpenBookQA (the Lite one) is implemented.
@@ -26,7 +25,6 @@ def multiple_choice_adapter_spec(method: str, instructions: str) -> AdapterSpec:
     raise UserError(f"Invalid adaptation method: {method}")
 
 
-@run_spec_function("commonsense")
 def commonsense(dataset: str, method: str) -> RunSpec:
     if dataset not in DATASETS:
         raise UserError(f"commonsense: unknown dataset {dataset!r} (supported: {', '.join(DATASETS)})")

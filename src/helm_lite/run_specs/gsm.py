@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from helm_lite.run_specs.helpers import generation_adapter_spec
-from helm_lite.run_specs.registry import run_spec_function
 from helm_lite.run_specs.run_spec import MetricSpec, RunSpec, ScenarioSpec
 
 _METRICS = "helm.benchmark.metrics.basic_metrics."
 
 
-@run_spec_function("gsm")
 def gsm() -> RunSpec:
     return RunSpec(
         name="gsm",

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from helm_lite.run_specs.helpers import language_modeling_adapter_spec, language_modeling_metric_specs
-from helm_lite.run_specs.registry import run_spec_function
 from helm_lite.run_specs.run_spec import RunSpec, ScenarioSpec
 
 
-@run_spec_function("user_text")
 def user_text(path: str) -> RunSpec:
     """HELM's language-modelling settings (as for the_pile, wikitext …) on a .txt or .jsonl file."""
     from helm_lite.scenarios.user_text import load_texts

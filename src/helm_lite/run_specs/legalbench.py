@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from helm_lite.common.errors import UserError
 from helm_lite.run_specs.helpers import exact_match_metric_specs, generation_adapter_spec
-from helm_lite.run_specs.registry import run_spec_function
 from helm_lite.run_specs.run_spec import RunSpec, ScenarioSpec
 
 _DECISION_SECTIONS = (
@@ -59,7 +58,6 @@ PROMPT_SETTINGS: dict[str, tuple[str, str]] = {
 }
 
 
-@run_spec_function("legalbench")
 def legalbench(subset: str) -> RunSpec:
     if subset not in PROMPT_SETTINGS:
         raise UserError(

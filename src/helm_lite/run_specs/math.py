@@ -5,7 +5,6 @@ from __future__ import annotations
 from helm_lite.adaptation.adapter_spec import AdapterSpec
 from helm_lite.common.errors import UserError
 from helm_lite.run_specs.helpers import basic_metric_specs
-from helm_lite.run_specs.registry import run_spec_function
 from helm_lite.run_specs.run_spec import RunSpec, ScenarioSpec
 
 INSTRUCTIONS = (
@@ -18,7 +17,6 @@ def _flag(value: str | bool) -> bool:
     return str(value).lower() == "true"
 
 
-@run_spec_function("math")
 def math(
     subject: str,
     level: str | int,

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from helm_lite.run_specs.helpers import exact_match_metric_specs, multiple_choice_joint_adapter_spec
-from helm_lite.run_specs.registry import run_spec_function
 from helm_lite.run_specs.run_spec import RunSpec, ScenarioSpec
 
 
-@run_spec_function("med_qa")
 def med_qa() -> RunSpec:
     return RunSpec(
         name="med_qa",

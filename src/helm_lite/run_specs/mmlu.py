@@ -8,14 +8,12 @@ from helm_lite.run_specs.helpers import (
     multiple_choice_joint_adapter_spec,
     multiple_choice_separate_adapter_spec,
 )
-from helm_lite.run_specs.registry import run_spec_function
 from helm_lite.run_specs.run_spec import RunSpec, ScenarioSpec
 
 JOINT = "multiple_choice_joint"
 SEPARATE = ("multiple_choice_separate_original", "multiple_choice_separate_calibrated")
 
 
-@run_spec_function("mmlu")
 def mmlu(subject: str, method: str = JOINT) -> RunSpec:
     if method == JOINT:
         adapter_spec = multiple_choice_joint_adapter_spec(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from helm_lite.run_specs.helpers import basic_metric_specs, generation_adapter_spec
-from helm_lite.run_specs.registry import run_spec_function
 from helm_lite.run_specs.run_spec import MetricSpec, RunSpec, ScenarioSpec
 
 OPEN_ENDED_METRIC_NAMES = ["exact_match", "quasi_exact_match", "f1_score", "rouge_l", "bleu_1", "bleu_4"]
@@ -14,7 +13,6 @@ def open_ended_generation_metric_specs() -> list[MetricSpec]:
     return basic_metric_specs(OPEN_ENDED_METRIC_NAMES)
 
 
-@run_spec_function("narrative_qa")
 def narrative_qa() -> RunSpec:
     return RunSpec(
         name="narrative_qa",

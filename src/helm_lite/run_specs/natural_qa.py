@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from helm_lite.run_specs.helpers import f1_metric_specs, generation_adapter_spec
-from helm_lite.run_specs.registry import run_spec_function
 from helm_lite.run_specs.run_spec import RunSpec, ScenarioSpec
 
 
-@run_spec_function("natural_qa")
 def natural_qa(mode: str) -> RunSpec:
     # Open-book inputs already carry "Passage: … Question: …", so only closed book adds a noun.
     return RunSpec(

@@ -8,13 +8,11 @@ from helm_lite.run_specs.helpers import (
     format_instructions,
     generation_adapter_spec,
 )
-from helm_lite.run_specs.registry import run_spec_function
 from helm_lite.run_specs.run_spec import MetricSpec, RunSpec, ScenarioSpec
 
 _SCENARIOS = "helm.benchmark.scenarios."
 
 
-@run_spec_function("synthetic_reasoning")
 def synthetic_reasoning(mode: str) -> RunSpec:
     return RunSpec(
         name=f"synthetic_reasoning:mode={mode}",
@@ -33,7 +31,6 @@ def synthetic_reasoning(mode: str) -> RunSpec:
     )
 
 
-@run_spec_function("dyck_language")
 def dyck_language(num_parenthesis_pairs: int) -> RunSpec:
     n = num_parenthesis_pairs
     adapter_spec = AdapterSpec(

@@ -12,7 +12,6 @@ from helm_lite.run_specs.helpers import (
     multiple_choice_joint_adapter_spec,
     multiple_choice_separate_adapter_spec,
 )
-from helm_lite.run_specs.registry import run_spec_function
 from helm_lite.run_specs.run_spec import RunSpec, ScenarioSpec
 
 SEPARATE_METHODS = ("multiple_choice_separate_original", "multiple_choice_separate_calibrated")
@@ -20,7 +19,6 @@ MULTIPLE_CHOICE_METHODS = ("multiple_choice_joint", *SEPARATE_METHODS)
 DEFAULT_MAX_TRAIN_INSTANCES = 5
 
 
-@run_spec_function("user_data")
 def user_data(
     path: str,
     instructions: str = "",

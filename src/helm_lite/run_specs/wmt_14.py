@@ -5,7 +5,6 @@ from __future__ import annotations
 from helm_lite.adaptation.adapter_spec import AdapterSpec
 from helm_lite.common.errors import UserError
 from helm_lite.run_specs.narrative_qa import open_ended_generation_metric_specs
-from helm_lite.run_specs.registry import run_spec_function
 from helm_lite.run_specs.run_spec import RunSpec, ScenarioSpec
 
 LANGUAGE_NAMES = {
@@ -34,7 +33,6 @@ def machine_translation_adapter_spec(source: str, target: str, max_train_instanc
     )
 
 
-@run_spec_function("wmt_14")
 def wmt_14(language_pair: str, max_train_instances: int = 1) -> RunSpec:
     languages = str(language_pair).split("-")
     if len(languages) != 2 or not all(lang in LANGUAGE_NAMES for lang in languages):
