@@ -1,11 +1,11 @@
-# The two commands a newcomer needs:  `make quickstart`  and  `make test`.
+# The two commands a newcomer needs:  `make quickstart`  and  `make test`  (`make test-fast` while editing).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 MODEL ?= huggingfacetb/smollm2-135m-instruct
 MAX_EVAL ?= 10
 
-.PHONY: install install-test quickstart test lint
+.PHONY: install install-test quickstart test test-fast lint
 
 $(BIN)/helm-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,7 @@ lint: install
 
 test: lint install-test
 	$(BIN)/pytest -q
+
+# Lint and the tests not marked slow (no real model servers, clusters or browsers): a few minutes.
+test-fast: lint
+	$(BIN)/pytest -q -m "not slow"

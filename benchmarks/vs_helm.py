@@ -151,7 +151,7 @@ def smollm_helm_env(folder: str) -> dict[str, str]:
     return {"model_deployments.yaml": deployments, "tokenizer_configs.yaml": tokenizers}
 
 
-# The issue's targets, as (time ratio, RSS ratio) ceilings by row label prefix; rows not listed have none.
+# The targets, as (time ratio, RSS ratio) ceilings by row label prefix; rows not listed have none.
 TARGETS: dict[str, tuple[float, float | None]] = {
     "(a) ": (0.3, None),
     "(b) simple N=10000 ": (0.1, 0.3),
@@ -162,7 +162,7 @@ TARGETS: dict[str, tuple[float, float | None]] = {
 
 
 def target_cell(row: Row) -> str:
-    """'≤ 0.3 ✓' (or ✗) for the time ratio, plus the RSS ceiling where the issue sets one."""
+    """'≤ 0.3 ✓' (or ✗) for the time ratio, plus the RSS ceiling where one is set."""
     limits = next((v for k, v in TARGETS.items() if row.label.startswith(k)), None)
     if limits is None or not (row.lite and row.helm):
         return "–"

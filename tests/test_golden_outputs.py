@@ -75,7 +75,9 @@ def assert_same(actual: Any, expected: Any, where: str) -> None:
         assert actual == expected, f"{where}: {actual!r} != {expected!r}"
 
 
-@pytest.mark.parametrize("label", sorted(MODELS))
+@pytest.mark.parametrize(
+    "label", [pytest.param(m, marks=[pytest.mark.slow] if m == "smollm2" else []) for m in sorted(MODELS)]
+)
 def test_outputs_equal_the_recorded_ones(label: str, tmp_path: Path) -> None:
     model, max_eval = MODELS[label]
     if label == "smollm2":

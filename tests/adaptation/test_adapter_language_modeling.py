@@ -1,4 +1,4 @@
-"""language_modeling: windowing and fit() (spec §5.9, §11.2 adapted to the character tokenizer) and
+"""language_modeling: windowing and fit() (HELM's vectors, adapted to the character tokenizer) and
 the per-window scoring of LanguageModelingMetric."""
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def test_train_instances_are_rejected() -> None:
         make_adapter(SPEC, _window(10)).adapt([_text("a", "x", "train"), _text("b", "y")])
 
 
-# fit(): the §11.2 conformance vectors, with U+FFFD standing in for GPT-2's partial-byte tokens.
+# fit(): HELM's window-fitting vectors, with U+FFFD standing in for GPT-2's partial-byte tokens.
 
 
 def test_fit_strips_replacement_characters_and_counts_conditioning() -> None:

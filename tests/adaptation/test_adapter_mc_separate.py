@@ -1,4 +1,4 @@
-"""multiple_choice_separate_original / _calibrated: prompts and requests (spec §5.8) and their scoring (§7.6)."""
+"""multiple_choice_separate_original / _calibrated: prompts and requests and their scoring, as in HELM."""
 
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ def test_prompt_cut_from_the_right_when_even_the_question_is_too_long() -> None:
     assert all(s.prompt_truncated for s in states)
 
 
-# Scoring the adapter's states (BasicReferenceMetric, spec §7.6).
+# Scoring the adapter's states (BasicReferenceMetric).
 
 
 def _echo(state: RequestState, logprob_per_token: float) -> RequestState:

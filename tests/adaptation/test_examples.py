@@ -1,4 +1,4 @@
-"""In-context example selection reproduces HELM's picks (spec §5.3 test vectors)."""
+"""In-context example selection reproduces HELM's picks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Prompt construction matches HELM's conformance prompts (spec §5.5, §11.2) and window fitting (§4.3)."""
+"""Prompt construction matches HELM's prompts and window fitting."""
 
 from __future__ import annotations
 

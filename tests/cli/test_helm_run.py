@@ -109,7 +109,7 @@ def test_prompts_match_helm_for_the_four_offline_entries(helm_run, tmp_path: Pat
         states = _load(_run_dir(tmp_path, "p", name) / "scenario_state.json")["request_states"]
         return states[0]["request"]["prompt"], [s["instance"]["id"] for s in states]
 
-    # Spec §12.3: the evaluated ids are the same in every mode.
+    # As in HELM, the evaluated ids are the same in every mode.
     ids50 = [
         "id10394",
         "id1898",
@@ -144,14 +144,14 @@ def test_prompts_match_helm_for_the_four_offline_entries(helm_run, tmp_path: Pat
         )
         assert prompt == expected, mode
 
-    # The spec's literal pattern_match prompt (§12.3), to pin the text itself.
+    # HELM's literal pattern_match prompt, to pin the text itself.
     prompt, _ = first_prompt("synthetic_reasoning:mode=pattern_match,model=simple_model1")
     assert prompt.endswith(
         "Rules: Y - Z - | - Z Y - | - - Z Y | Z - Y - | Result: watermelon - penguin pear -\nTarget: Y - Z -\n\n"
         "Rules: * X + = | X = + * | = + * X | X = + * X | Result: kiwi = + * kiwi\nTarget:"
     )
 
-    # Dyck (§12.6): examples id1, id2, id0 on single lines, eval id93 first.
+    # Dyck, as HELM prompts it: examples id1, id2, id0 on single lines, eval id93 first.
     prompt, ids = first_prompt("dyck_language_np=3:model=simple_model1")
     assert ids[:10] == [
         "id93",

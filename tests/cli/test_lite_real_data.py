@@ -25,7 +25,7 @@ FILES = [
 DEFINITIONS = "https://github.com/stanford-crfm/helm/blob/main/src/helm/benchmark/scenarios/"
 HAS_MATH_SCORER = "math_equiv_chain_of_thought" in SCORERS
 
-# entry → (run directory, scenario.json per spec §8.4, evaluated instance ids, a stat that must exist)
+# entry → (run directory, scenario.json as HELM writes it, evaluated instance ids, a stat that must exist)
 RUNS: dict[str, tuple[str, dict[str, Any], list[str], str]] = {
     "mmlu:subject=abstract_algebra,model=simple/model1": (
         "mmlu:subject=abstract_algebra,method=multiple_choice_joint,model=simple_model1",

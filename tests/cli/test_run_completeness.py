@@ -75,6 +75,7 @@ def _instances(run_dir: Path) -> tuple[int, int]:
     return len(states), len(rows)
 
 
+@pytest.mark.slow
 def test_a_run_killed_at_any_moment_of_a_rewrite_is_the_old_or_the_new_run(tmp_path: Path) -> None:
     suite = _suite(tmp_path)
     # A first write killed before its run is in place leaves no run, only a hidden leftover.

@@ -6,6 +6,10 @@ import json
 import math
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # each test loads SmolLM2 and runs it on CPU
+
 REPO = Path(__file__).resolve().parents[2]
 MODEL = "huggingfacetb/smollm2-135m-instruct"
 

@@ -13,6 +13,9 @@ from helm_lite.common.errors import UserError
 from helm_lite.common.object_spec import ObjectSpec
 from helm_lite.registry.schema import ModelDeployment
 
+pytest.importorskip("openai")  # the SDKs of the openai and together extras
+pytest.importorskip("together")
+
 DEPLOYMENT = ModelDeployment(name="acme/m", client_spec=ObjectSpec("x"))
 
 

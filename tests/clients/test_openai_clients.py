@@ -28,6 +28,9 @@ from helm_lite.common.object_spec import ObjectSpec, create_object
 from helm_lite.common.request import Request
 from helm_lite.registry.schema import ModelDeployment
 
+pytest.importorskip("openai")  # the SDKs of the openai and together extras
+pytest.importorskip("together")
+
 KEY = "sk-loopback-Vq3x9Lm2Pw7Rt5Yz"
 WRONG_KEY = "sk-wrong-Hh4Jj6Kk8Ll0Mm2Nn"
 MODEL = "acme/fake-7b"

@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 from fake_openai_server import FakeOpenAIServer
 
+pytest.importorskip("openai")  # the SDK of the openai extra
+
 MODEL = "acme/fake-7b"
 RUN = "synthetic_reasoning:mode=pattern_match,model=openai/fake-gpt"
 

@@ -24,6 +24,9 @@ from helm_lite.clients.together_client import TogetherClient
 from helm_lite.common.cache import SqliteCache
 from helm_lite.common.request import Request
 
+pytest.importorskip("openai")  # the SDKs of the openai and together extras
+pytest.importorskip("together")
+
 MODEL = "acme/fake-7b"
 FLAVOURS = {"openai": (OpenAICompatibleClient, "/v1"), "together": (TogetherClient, "/together")}
 FAST_RETRY = {"max_attempts": 6, "max_total_wait_s": 5, "base_delay_s": 0.01, "max_delay_s": 0.02}

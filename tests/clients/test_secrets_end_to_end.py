@@ -25,6 +25,8 @@ from fake_openai_server import FakeOpenAIServer
 
 from helm_lite.server.app import create_server
 
+pytest.importorskip("openai")  # the SDK of the openai extra
+
 MODEL = "acme/fake-7b"
 KEY_ARG = "zq7-ARGKEY-4f8e2d1c9b"
 KEY_CUSTOM = "zq7-PLUGIN-8a1b2c3d4e"

@@ -119,6 +119,7 @@ def test_credentials_values_and_env_keys_are_remembered(
 
 
 def test_object_spec_repr_and_construction_errors_hide_secret_args() -> None:
+    pytest.importorskip("openai")  # constructs the OpenAI-compatible client
     spec = ObjectSpec(
         OPEN, {"base_url": "http://127.0.0.1:1/v1", "api_key": "zq7-spec-key", "api": "zq7-spec-key"}
     )

@@ -169,6 +169,7 @@ def completions(suite: Path) -> list[list[dict[str, Any]]]:
 
 
 # --- tests ---------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_quickstart_on_ray_writes_what_the_local_executor_writes(tmp_path: Path, ray_address: str) -> None:
     common = ["--conf-paths", "run_specs/quickstart.conf", "--models-to-run", "simple/model1", "-m", "10"]
     local = run_cli(
@@ -189,6 +190,7 @@ def test_quickstart_on_ray_writes_what_the_local_executor_writes(tmp_path: Path,
     assert cache_status(on_ray.stderr) == cache_status(local.stderr)
 
 
+@pytest.mark.slow
 def test_smollm2_on_one_and_two_replicas_matches_the_local_run(
     tmp_path: Path, ray_address: str, smollm2_path: str
 ) -> None:
@@ -221,6 +223,7 @@ def test_smollm2_on_one_and_two_replicas_matches_the_local_run(
     assert [s["result"]["batch_size"] for s in states["request_states"]] == [2] * 6
 
 
+@pytest.mark.slow
 def test_a_replica_killed_mid_run_changes_nothing_and_answers_are_never_recomputed(
     tmp_path: Path, ray_address: str
 ) -> None:
@@ -356,6 +359,7 @@ def test_missing_ray_names_the_flag_and_the_extra(
     )
 
 
+@pytest.mark.slow
 def test_a_deployment_the_local_cluster_cannot_hold_is_an_error(tmp_path: Path, ray_address: str) -> None:
     from helm_lite.common.cache import CacheManager
     from helm_lite.common.errors import UserError
@@ -374,6 +378,7 @@ def test_a_deployment_the_local_cluster_cannot_hold_is_an_error(tmp_path: Path, 
     assert ray.is_initialized()  # the executor leaves a cluster it did not start alone
 
 
+@pytest.mark.slow
 def test_a_batch_the_replica_cannot_answer_fails_the_run_like_locally(
     tmp_path: Path, ray_address: str
 ) -> None:

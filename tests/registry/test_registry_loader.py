@@ -224,7 +224,7 @@ def test_default_deployment_rules(tmp_path: Path, acme: Path) -> None:
     assert registry.default_deployment_for("acme/base") == "acmehost/base-v1"
     # Only deprecated deployments: the last of them.
     assert registry.default_deployment_for("acme/old") == "acmehost/old"
-    # A deployment name used as a model name falls back to that deployment (HELM §2.6).
+    # A deployment name used as a model name falls back to that deployment (as in HELM).
     assert registry.default_deployment_for("acmehost/base-v1") == "acmehost/base-v1"
     assert registry.default_deployment_for("acme/nope") is None
 

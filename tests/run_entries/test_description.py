@@ -1,4 +1,4 @@
-"""Description grammar (§2.2): NAME[:KEY=VALUE,...], HELM's value typing, order kept."""
+"""Description grammar: NAME[:KEY=VALUE,...], HELM's value typing, order kept."""
 
 from __future__ import annotations
 

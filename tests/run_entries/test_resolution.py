@@ -1,4 +1,4 @@
-"""Model / deployment resolution (§2.6) and the --models-to-run start-up checks (§2.3)."""
+"""Model / deployment resolution and the --models-to-run start-up checks, as in HELM."""
 
 from __future__ import annotations
 

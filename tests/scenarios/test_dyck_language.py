@@ -1,4 +1,4 @@
-"""dyck_language must reproduce HELM's instances byte for byte (spec §12.5)."""
+"""dyck_language must reproduce HELM's instances byte for byte."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def pair(instance: Instance) -> tuple[str, str]:
         (1, 0, "( ( ( ( ( ( ) ) ) )", " ) )"),
         (2, 0, "[ [ [ [ [ [ ] ] ] ]", " ] ]"),
         (4, 0, "< [ [ [ < [ ] > ] ]", " ] >"),
-        # Eval instance id93 of the §12.6 prompt.
+        # Eval instance id93 of HELM's dyck_language prompt (n=3).
         (
             3,
             93,
@@ -70,7 +70,7 @@ def test_splits_and_uniqueness(n: int) -> None:
 
 
 def _reference_generator(n: int, num_train: int, num_test: int) -> list[tuple[str, str]]:
-    """The spec's recursive pseudocode, literally, with numpy's own scalar `randint` as oracle."""
+    """HELM's recursive generator, written out literally, with numpy's own scalar `randint` as oracle."""
     opening, closing = "([{<"[:n], ")]}>"[:n]
     np_rng, py_rng = np.random.RandomState(42), random.Random(42)
 

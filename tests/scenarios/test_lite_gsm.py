@@ -1,4 +1,4 @@
-"""GSM8K: HELM's instances, evaluated rows and prompt on the real files (spec §5.11); loader on small files."""
+"""GSM8K: HELM's instances, evaluated rows and prompt on the real files; loader on small files."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""MMLU: HELM's exact prompt on the real abstract_algebra files (spec §5.10), and the loader on small files."""
+"""MMLU: HELM's exact prompt on the real abstract_algebra files, and the loader on small files."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""synthetic_reasoning must reproduce HELM's instances byte for byte (spec §12.2)."""
+"""synthetic_reasoning must reproduce HELM's instances byte for byte."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def text_and_answer(mode: str, n: int) -> tuple[str, str]:
             "Two results: * stork - * shark stork | * horse - * buffalo penguin horse",
             "Rule: * Y - * X Z",
         ),
-        # First eval instance of the §12.3 prompt and one of its in-context examples.
+        # First eval instance of HELM's pattern_match prompt and one of its in-context examples.
         (
             "pattern_match",
             10394,

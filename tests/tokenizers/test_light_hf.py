@@ -40,6 +40,7 @@ def pair(smollm2_path):
     return light, AutoTokenizer.from_pretrained(smollm2_path, local_files_only=True)
 
 
+@pytest.mark.slow
 def test_encoding_and_decoding_match_transformers(pair) -> None:
     light, full = pair
     for text in TEXTS:
@@ -62,6 +63,7 @@ def test_encoding_and_decoding_match_transformers(pair) -> None:
         assert getattr(light, f"{name}_id") == getattr(full, f"{name}_id")
 
 
+@pytest.mark.slow
 def test_chat_template_matches_transformers(pair) -> None:
     light, full = pair
     for messages in CONVERSATIONS:
@@ -84,6 +86,7 @@ def test_only_plain_backends_are_taken(tmp_path, smollm2_path) -> None:
     assert LightHFTokenizer.load(str(tmp_path / "missing")) is None
 
 
+@pytest.mark.slow
 def test_a_cached_run_never_imports_transformers_or_torch(tmp_path, smollm2_path) -> None:
     """Chat formatting and token counting on a fully cached HF run use the light tokenizer."""
     args = [

@@ -5,7 +5,7 @@ echo request, and the metric sums the logprobs of the window's *predicted* token
 first `num_conditioning_tokens` (the context carried over from the previous window, which was
 already scored there). The first window starts with the tokenizer's prefix token instead.
 
-Windowing reproduces HELM token for token (spec §5.9), including its quirks: the first window takes
+Windowing reproduces HELM token for token, including its quirks: the first window takes
 at most `max_sequence_length` tokens and any of them that do not fit next to the prefix token are
 never scored, and leading/trailing U+FFFD characters (partial multi-byte tokens) are stripped from
 prompts, with the conditioning count estimated against the window length.

@@ -138,7 +138,7 @@ class _ContextNamer:
 
 
 class PerInstanceMetric(MetricInterface):
-    """HELM's per-instance evaluation loop (§7.2); subclasses implement `evaluate_instance`."""
+    """HELM's per-instance evaluation loop; subclasses implement `evaluate_instance`."""
 
     # True: an instance's states are those with reference_index 0..len(references)-1;
     # False: the single state with reference_index None.
@@ -273,7 +273,7 @@ class ReferenceMetric(PerInstanceMetric):
         """Stats for one instance from its reference requests (ordered by reference index)."""
 
 
-# Worst-case ("robustness"/"fairness") stats, §7.7.
+# Worst-case ("robustness"/"fairness") stats, as HELM computes them.
 
 _ROBUSTNESS = PerturbationDescription(name="robustness", robustness=True)
 _FAIRNESS = PerturbationDescription(name="fairness", fairness=True)

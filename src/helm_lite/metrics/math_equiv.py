@@ -99,7 +99,7 @@ def _fix_sqrt(text: str) -> str:
 
 
 def canonical_math(text: str) -> str:
-    """Canonical form of a MATH answer (HELM's `_strip_string`, steps 1–17 of the behaviour spec).
+    """Canonical form of a MATH answer (HELM's `_strip_string`, step for step).
 
     May raise on malformed input; `is_equiv` then falls back to comparing the raw strings.
     """

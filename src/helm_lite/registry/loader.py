@@ -102,7 +102,7 @@ class Registry:
         return [d.name for d in self._deployments_by_model.get(model, [])]
 
     def default_deployment_for(self, model: str) -> str | None:
-        """HELM §2.6: last non-deprecated deployment of `model`, else its last deprecated one.
+        """As in HELM: the last non-deprecated deployment of `model`, else its last deprecated one.
 
         Like HELM, a model name that is itself a registered deployment name falls back to that
         deployment (which then fails the model/deployment pair check if it serves another model).

@@ -19,7 +19,7 @@ _ENTRY_KEYS = ("description", "priority", "groups")
 
 @dataclass(frozen=True)
 class RunEntry:
-    """One line of work: a description (§2.2), an optional priority (1 = most important), extra groups."""
+    """One line of work: a description, an optional priority (1 = most important), extra groups."""
 
     description: str
     priority: int | None = None

@@ -1,4 +1,4 @@
-"""Run entries → run specs, by HELM's rules (§2.4–2.6 of the behaviour spec)."""
+"""Run entries → run specs, by HELM's rules."""
 
 from __future__ import annotations
 

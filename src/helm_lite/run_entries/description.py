@@ -1,4 +1,4 @@
-"""Run-entry description grammar (§2.2): `NAME[:KEY=VALUE{,KEY=VALUE}]`.
+"""Run-entry description grammar (HELM's): `NAME[:KEY=VALUE{,KEY=VALUE}]`.
 
 Values are typed the way HELM types them (int, else float, else string) because the typed value
 ends up in `run_spec.json` and in run names; argument order is kept because expanders apply in

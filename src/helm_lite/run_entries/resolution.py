@@ -1,4 +1,4 @@
-"""Which model and deployment a run uses (§2.3, §2.6): wildcards, `x/y/z` names, pair checks.
+"""Which model and deployment a run uses, by HELM's rules: wildcards, `x/y/z` names, pair checks.
 
 Error texts are HELM's verbatim (users grep for them); unknown names get a "did you mean" suffix.
 """

@@ -66,7 +66,7 @@ class _BoundedIntStream:
 
 
 class DyckLanguageScenario(Scenario):
-    """Dyck-n prefixes whose last 1-3 unclosed brackets must be closed (spec §12.5)."""
+    """Dyck-n prefixes whose last 1-3 unclosed brackets must be closed, as HELM generates them."""
 
     name = "dyck_language"
     description = "Generate the closing parentheses of a Dyck-n prefix"

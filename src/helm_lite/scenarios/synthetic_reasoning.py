@@ -43,7 +43,7 @@ NUM_DECOYS = 3
 
 
 class SyntheticReasoningScenario(Scenario):
-    """Rule patterns over variables and operators, rendered per mode (spec §12.2)."""
+    """Rule patterns over variables and operators, rendered per mode, as HELM generates them."""
 
     name = "synthetic_reasoning"
     description = "Synthetic reasoning benchmark"

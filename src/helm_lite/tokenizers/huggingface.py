@@ -151,7 +151,7 @@ def _load(path: str, revision: str | None, use_fast: bool, trust_remote_code: bo
 
 
 class HuggingFaceTokenizer(Tokenizer):
-    """A ``transformers`` tokenizer; token strings follow HELM's per-name rules (spec §4.2).
+    """A ``transformers`` tokenizer; token strings follow HELM's per-name rules.
 
     HELM lets tokenizer configs omit ``pretrained_model_name_or_path`` (the tokenizer name is then
     the hub id), so it is optional here too.
