@@ -71,7 +71,8 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
         """Full jitter: uniform in [0, min(max_delay, base * 2^(attempt-1))]."""
-        ceiling = min(self.max_delay_s, self.base_delay_s * (2 ** (attempt - 1)))
+        factor: int = 2 ** (attempt - 1)  # attempt >= 1; typeshed types `int ** int` as Any
+        ceiling = min(self.max_delay_s, self.base_delay_s * factor)
         return rand() * ceiling
 
 

@@ -32,7 +32,8 @@ def word_tokenizer() -> Callable[[str], list[str]]:
     path = str(NLTK_DATA_DIR)
     if path not in nltk.data.path:
         nltk.data.path.append(path)
-    return word_tokenize
+    tokenize: Callable[[str], list[str]] = word_tokenize
+    return tokenize
 
 
 @functools.cache

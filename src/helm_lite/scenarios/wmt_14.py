@@ -159,7 +159,11 @@ def _parse_row(line: bytes | str, languages: list[str], path: Path, n: int) -> d
 def _row(line: bytes | str, languages: list[str]) -> dict[str, Any]:
     row = json.loads(line)
     pair = row.get("translation") if isinstance(row, dict) else None
-    if not isinstance(pair, dict) or not all(isinstance(pair.get(lang), str) for lang in languages):
+    if (
+        not isinstance(row, dict)
+        or not isinstance(pair, dict)
+        or not all(isinstance(pair.get(lang), str) for lang in languages)
+    ):
         raise ValueError(f'expected {{"translation": {{"{languages[0]}": "…", "{languages[1]}": "…"}}}}')
     return row
 

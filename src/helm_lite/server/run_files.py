@@ -34,12 +34,14 @@ class LruCache:
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
-                return self._data[key]
+                hit: T = self._data[key]  # a key's builder always returns the same type
+                return hit
             key_lock = self._building.setdefault(key, threading.Lock())
         with key_lock:
             with self._lock:
                 if key in self._data:
-                    return self._data[key]
+                    built: T = self._data[key]
+                    return built
             try:
                 value = build()  # errors are not cached: a half-written file may be complete next time
             finally:

@@ -212,7 +212,9 @@ class Suite:
                 return None
             raise ValueError(e.message) from None
 
-    def runs(self, model: str | None = None, scenario: str | None = None, group: str | None = None) -> dict:
+    def runs(
+        self, model: str | None = None, scenario: str | None = None, group: str | None = None
+    ) -> dict[str, Any]:
         loaded = self._load_all()
         schema = self._completed_schema(loaded)
         summaries = [self._summary(r, schema) for r in loaded]
