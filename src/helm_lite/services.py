@@ -1,14 +1,16 @@
-"""Builds (once per process) the clients, tokenizers and window services a deployment names."""
+"""Builds (once per process) the providers, request engines, tokenizers and window services a
+deployment names."""
 
 from __future__ import annotations
 
 import threading
 
-from helm_lite.clients.base import Client
+from helm_lite.clients.provider import Provider
 from helm_lite.common.cache import CacheManager
 from helm_lite.common.credentials import Credentials
 from helm_lite.common.errors import UserError
 from helm_lite.common.object_spec import Lazy, create_object
+from helm_lite.engine.request_engine import RequestEngine
 from helm_lite.registry.loader import Registry
 from helm_lite.tokenizers.base import Tokenizer
 from helm_lite.window.service import NoTokenizerWindowService, WindowService
@@ -21,7 +23,8 @@ class Services:
         self.registry = registry
         self.caches = cache_manager
         self.credentials = credentials if credentials is not None else Credentials()
-        self._clients: dict[str, Client] = {}
+        self._clients: dict[str, Provider] = {}
+        self._engines: dict[str, RequestEngine] = {}
         self._tokenizers: dict[str, Tokenizer] = {}
         self._windows: dict[str, WindowService] = {}
         self._lock = threading.RLock()
@@ -35,7 +38,9 @@ class Services:
                 self._tokenizers[name] = create_object(config.tokenizer_spec, tokenizer_name=name)
             return self._tokenizers[name]
 
-    def client(self, deployment_name: str) -> Client:
+    def client(self, deployment_name: str) -> Provider:
+        """The deployment's provider, built from its `client_spec` (constructor parameters named
+        `cache`, `tokenizer`, `credentials`, … are injected)."""
         with self._lock:
             if deployment_name not in self._clients:
                 d = self.registry.get_deployment(deployment_name)
@@ -50,11 +55,23 @@ class Services:
                     tokenizer=Lazy(lambda: self.tokenizer(tokenizer_name) if tokenizer_name else None),
                     credentials=self.credentials,  # only clients that name the parameter get it
                 )
-                if not isinstance(client, Client):
+                if not isinstance(client, Provider):
                     what = d.client_spec.class_name
                     raise UserError(f"model deployment {deployment_name}: {what} is not a client")
                 self._clients[deployment_name] = client
             return self._clients[deployment_name]
+
+    def engine(self, deployment_name: str) -> RequestEngine:
+        """The request engine of the deployment: its provider and its cache shard."""
+        with self._lock:
+            engine = self._engines.get(deployment_name)
+            if engine is None:
+                provider = self.client(deployment_name)
+                shard = self.registry.get_deployment(deployment_name).host_organization
+                engine = self._engines[deployment_name] = RequestEngine(
+                    provider, self.caches.for_shard(shard)
+                )
+            return engine
 
     def window_service(self, deployment_name: str) -> WindowService:
         with self._lock:

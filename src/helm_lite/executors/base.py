@@ -2,8 +2,8 @@
 
 The runner prepares every run, adapts it and computes its metrics in this process; an executor
 decides only where the model calls happen. The cache stays with the runner's process in every case:
-an executor receives the client (whose cache the runner's process owns) and lets
-`Client.make_requests` look up and store answers, supplying a `Dispatcher` for the missing ones.
+an executor runs the deployment's `RequestEngine` (which looks up and stores answers in the runner's
+process), supplying a `Dispatcher` for the missing ones.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
-from helm_lite.clients.base import Progress
 from helm_lite.common.request import Request, RequestResult
+from helm_lite.engine.request_engine import Progress
 
 if TYPE_CHECKING:
     from helm_lite.services import Services

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from helm_lite.clients.base import Progress
 from helm_lite.common.request import Request, RequestResult
+from helm_lite.engine.request_engine import Progress
 from helm_lite.executors.base import Executor
 
 if TYPE_CHECKING:
@@ -21,5 +21,4 @@ class LocalExecutor(Executor):
         num_threads: int,
         progress: Progress | None = None,
     ) -> list[RequestResult]:
-        client = services.client(deployment_name)
-        return client.make_requests(requests, num_threads=num_threads, progress=progress)
+        return services.engine(deployment_name).run(requests, num_threads=num_threads, progress=progress)

@@ -4,9 +4,9 @@
   sends only the missing ones to the replicas and stores each batch's answers as soon as they come
   back, so no cache file is shared between nodes, an answered request is never sent again (across
   the cluster and across restarts), and a failure loses nothing already received.
-* Each deployment gets `scaling_config.num_workers` replicas (Ray actors, each holding one client
+* Each deployment gets `scaling_config.num_workers` replicas (Ray actors, each holding one provider
   built from the deployment's `client_spec`), reserved together in one placement group with one
-  bundle per worker. A run's batches (planned by the client, exactly as in this process) are spread
+  bundle per worker. A run's batches (planned by the request engine, exactly as in this process) are spread
   over them (at most `TASKS_PER_WORKER` tasks per replica and run in flight); answers are merged
   back in request order. The replicas live until the last run of their deployment is over.
 * Faults: a replica whose process dies is restarted (up to `MAX_RESTARTS` times) and its unfinished
@@ -26,9 +26,10 @@ import threading
 from collections import Counter, deque
 from typing import TYPE_CHECKING, Any
 
-from helm_lite.clients.base import Client, Done, Progress
+from helm_lite.clients.provider import Provider
 from helm_lite.common.errors import RunFailedError, UserError
 from helm_lite.common.request import Request, RequestResult
+from helm_lite.engine import Done, Progress
 from helm_lite.executors.base import Executor
 from helm_lite.executors.replica import Outcome, Replica, ReplicaSpec
 from helm_lite.registry.schema import ModelDeployment, ScalingConfig
@@ -132,9 +133,9 @@ class RayExecutor(Executor):
         num_threads: int,
         progress: Progress | None = None,
     ) -> list[RequestResult]:
-        client = services.client(deployment_name)  # the driver's copy: cache keys, lookups, writes
+        engine = services.engine(deployment_name)  # the driver's copy: cache keys, lookups, writes
         pool = self._pool(services, deployment_name)
-        return client.make_requests(requests, num_threads=num_threads, progress=progress, dispatcher=pool)
+        return engine.run(requests, num_threads=num_threads, progress=progress, dispatcher=pool)
 
     def run_finished(self, deployment_name: str) -> None:
         with self._lock:
@@ -227,7 +228,7 @@ class RayExecutor(Executor):
 
 
 class _ReplicaPool:
-    """The replicas of one deployment, in one placement group; a `Dispatcher` for its client."""
+    """The replicas of one deployment, in one placement group; a `Dispatcher` for its provider."""
 
     def __init__(self, ray: Any, spec: ReplicaSpec, scaling: ScalingConfig) -> None:
         from ray.util.placement_group import placement_group, remove_placement_group
@@ -266,12 +267,15 @@ class _ReplicaPool:
                 "%s: waiting for the cluster to free %d × %s (%s placement)", self.name, n, bundle, strategy
             )
 
-    def run(self, client: Client, batches: list[list[dict[str, Any]]], done: Done, num_threads: int) -> None:
+    def run(
+        self, provider: Provider, batches: list[list[dict[str, Any]]], done: Done, num_threads: int
+    ) -> None:
         """Send the batches as tasks to the least busy replicas; report each batch as its task returns."""
         threads = 1
         per_task = 1
-        if client.max_batch_size <= 1:  # a remote client: several one-request batches per task
-            threads = max(1, min(num_threads, client.max_threads or num_threads))
+        caps = provider.capabilities
+        if caps.max_batch_size <= 1:  # a remote client: several one-request batches per task
+            threads = max(1, min(num_threads, caps.max_threads or num_threads))
             target = math.ceil(len(batches) / (len(self.actors) * TASKS_PER_WORKER_TARGET))
             per_task = max(threads, target)
         pending = deque(

@@ -1,4 +1,4 @@
-"""One engine replica: a copy of a deployment's client, with no cache, answering planned batches.
+"""One engine replica: a copy of a deployment's provider, with no cache, answering planned batches.
 
 It lives in a Ray actor (see `ray_executor`), possibly on another node, so it never opens a cache
 file: answers go back to the driver, which stores them. Nothing here imports Ray.
@@ -11,14 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from helm_lite.clients.base import Client
+from helm_lite.clients.provider import Provider
 from helm_lite.common.cache import CacheManager
 from helm_lite.common.credentials import Credentials
+from helm_lite.engine.dispatch import Outcome, try_compute
 from helm_lite.registry.loader import Registry
 from helm_lite.registry.schema import ModelDeployment, TokenizerConfig
 
-#: A batch's answers, or why it failed (exactly one is None), as `Client.try_compute` returns it.
-Outcome = tuple[list[dict[str, Any]] | None, str | None]
+__all__ = ["Outcome", "Replica", "ReplicaSpec"]
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class ReplicaSpec:
 
 
 class Replica:
-    """Builds the client exactly as the driver does (same injected arguments), but cache-less."""
+    """Builds the provider exactly as the driver does (same injected arguments), but cache-less."""
 
     def __init__(self, spec: ReplicaSpec) -> None:
         from helm_lite.common import secrets
@@ -47,11 +47,12 @@ class Replica:
         secrets.install()
         registry = Registry({}, {d.name: d}, {tc.name: tc} if tc is not None else {})
         services = Services(registry, CacheManager("", disabled=True), spec.credentials)
-        self.client: Client = services.client(d.name)
+        self.provider: Provider = services.client(d.name)
 
     def compute(self, batches: list[list[dict[str, Any]]], num_threads: int) -> list[Outcome]:
-        """Outcomes of `batches`, in order; batches of a remote client run in `num_threads` threads."""
+        """Outcomes of `batches`, in order; batches of a remote provider run in `num_threads` threads."""
+        provider, caps = self.provider, self.provider.capabilities
         if num_threads <= 1 or len(batches) <= 1:
-            return [self.client.try_compute(batch) for batch in batches]
+            return [try_compute(provider, batch, caps) for batch in batches]
         with ThreadPoolExecutor(max_workers=min(num_threads, len(batches))) as pool:
-            return list(pool.map(self.client.try_compute, batches))
+            return list(pool.map(lambda batch: try_compute(provider, batch, caps), batches))

@@ -17,10 +17,10 @@ import numpy as np
 
 from helm_lite.adaptation.registry import make_adapter
 from helm_lite.adaptation.request_state import RequestState, ScenarioState
-from helm_lite.clients.base import Progress
 from helm_lite.common.data import DataSource
 from helm_lite.common.errors import RunFailedError
 from helm_lite.common.object_spec import ObjectSpec, create_object
+from helm_lite.engine.request_engine import Progress
 from helm_lite.executors.base import Executor
 from helm_lite.metrics.base import MetricService
 from helm_lite.metrics.stat_output import remove_nan_per_instance_stats, remove_nan_stats

@@ -16,7 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 
-from helm_lite.common.cache import CacheDamagedError, cache_key
+from helm_lite.common.cache import CacheDamagedError
 from helm_lite.common.errors import RunFailedError, UserError
 from helm_lite.executors.base import Executor
 from helm_lite.executors.local import LocalExecutor
@@ -159,7 +159,7 @@ class Runner:
         name = run.run_spec.name
         turn: AbstractContextManager[object] = nullcontext()
         if self._turns is not None:
-            client = self.services.client(run.run_spec.adapter_spec.model_deployment)
-            turn = self._turns.turn(name, (cache_key(client.raw_request(s.request)) for s in run.states))
+            engine = self.services.engine(run.run_spec.adapter_spec.model_deployment)
+            turn = self._turns.turn(name, engine.cache_keys(s.request for s in run.states))
         with self._bars.for_run(name, len(run.states)) as progress, turn:
             return self.pipeline.answer(run, self.executor, progress)

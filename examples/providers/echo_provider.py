@@ -1,0 +1,55 @@
+"""An echo model: it answers with the last words of the prompt. A complete helm-lite provider.
+
+Use it with ``helm-run --plugins examples/providers/echo_provider.py`` and a model deployment whose
+``client_spec.class_name`` is ``echo_provider.EchoProvider`` (see docs/clients.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helm_lite.clients.provider import Capabilities, Provider
+from helm_lite.common.request import Request
+
+
+class EchoProvider(Provider):
+    def __init__(self, words: int = 1) -> None:  # `client_spec.args`, e.g. {words: 2}
+        self.words = words
+
+    @property
+    def capabilities(self) -> Capabilities:
+        # Answers cost nothing: whole batches in this thread, and no leases on the cache.
+        return Capabilities(max_batch_size=64, max_threads=1, lease_requests=False)
+
+    def raw_request(self, request: Request) -> dict[str, Any]:
+        # Everything that changes the answer (and no secret): this is the cache key.
+        return {
+            "model": request.model_engine,
+            "prompt": request.prompt,
+            "words": self.words,
+            "num_completions": request.num_completions,
+            "max_tokens": request.max_tokens,
+            "stop_sequences": list(request.stop_sequences),
+        }
+
+    def compute_batch(self, raw_requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [self.answer(raw) for raw in raw_requests]
+
+    def answer(self, raw: dict[str, Any]) -> dict[str, Any]:
+        text = " ".join(raw["prompt"].split()[-raw["words"] :])
+        reason = "endoftext"
+        for stop in raw["stop_sequences"]:
+            if stop and stop in text:
+                text, reason = text[: text.index(stop)], "stop"
+        words = text.split(" ") if text else []
+        if len(words) > raw["max_tokens"]:
+            words, reason = words[: raw["max_tokens"]], "length"
+        tokens = [{"text": w if i == 0 else f" {w}", "logprob": 0.0} for i, w in enumerate(words)]
+        completion = {
+            "text": "".join(t["text"] for t in tokens),
+            "logprob": 0.0,
+            "tokens": tokens,
+            "finish_reason": {"reason": reason},
+        }
+        # The standard answer shape, so the inherited `parse_completions` reads it.
+        return {"completions": [completion] * raw["num_completions"]}
