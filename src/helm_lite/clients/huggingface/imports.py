@@ -35,8 +35,9 @@ def _import_assisted_decoding_without_sklearn() -> None:
     from transformers.utils import import_utils
 
     real = import_utils.is_sklearn_available
-    utils.is_sklearn_available = import_utils.is_sklearn_available = lambda: False
+    # transformers.utils re-exports the check without listing it in __all__.
+    utils.is_sklearn_available = import_utils.is_sklearn_available = lambda: False  # type: ignore[attr-defined]
     try:
         importlib.import_module(_ASSISTED)
     finally:
-        utils.is_sklearn_available = import_utils.is_sklearn_available = real
+        utils.is_sklearn_available = import_utils.is_sklearn_available = real  # type: ignore[attr-defined]

@@ -64,7 +64,7 @@ class _ReservedLayer(DynamicLayer):
     `generate` (whose beam search and assisted decoding crop and reorder caches) never sees it."""
 
     def __init__(self, capacity: int) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # transformers leaves it unannotated
         self.capacity = capacity
         self.length = 0
         self._k: Any = None
