@@ -231,7 +231,7 @@ def test_greedy_batch_matches_transformers_generate_and_drops_finished_rows(clie
     from helm_lite.clients.huggingface.generation import generate_batch
 
     prompts = [
-        client._format(p)
+        client.renderer.format(p)
         for p in (
             "List three colors, one per line.",
             "Write a long story about a dragon.",
@@ -326,7 +326,7 @@ def test_max_batch_tokens_splits_a_batch_without_changing_answers(client) -> Non
     )
     from helm_lite.clients.huggingface.batching import batch_groups
 
-    lengths = [len(client.tokenizer(client._format(r.prompt))["input_ids"]) for r in requests]
+    lengths = [len(client.tokenizer(client.renderer.format(r.prompt))["input_ids"]) for r in requests]
     assert len(batch_groups(lengths, 8, 80)) > 1  # the budget really splits this batch
     split = small.make_requests(requests)
     assert [r.completions[0].text for r in split] == [r.completions[0].text for r in whole]

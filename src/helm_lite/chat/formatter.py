@@ -3,9 +3,10 @@
 HELM's adapters produce one prompt string. A chat model served through a completion interface must
 see that string wrapped in its conversation markers; a deployment says how, with either
 ``prompt_format:`` (RayLLM-style templates, see `prompt_format.py`) or ``chat_template: tokenizer``
-(the Jinja chat template shipped with the model's Hugging Face tokenizer). Clients call
-`make_chat_formatter` once and `format_prompt` per request; the formatted text is what enters the
-cache key, so changing the format never reuses stale answers.
+(the Jinja chat template shipped with the model's Hugging Face tokenizer). Clients build the
+formatter once, inside their `helm_lite.clients.rendering.PromptRenderer`, which formats each request's
+prompt; the formatted text is what enters the cache key, so changing the format never reuses stale
+answers.
 """
 
 from __future__ import annotations

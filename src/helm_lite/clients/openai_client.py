@@ -22,6 +22,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from helm_lite.chat.formatter import ChatFormatter
 from helm_lite.clients.base import Client
 from helm_lite.clients.openai_compatible import (
     chat_body,
@@ -29,6 +30,7 @@ from helm_lite.clients.openai_compatible import (
     parse_response,
     sent_fields,
 )
+from helm_lite.clients.rendering import PromptRenderer
 from helm_lite.common import secrets
 from helm_lite.common.cache import SqliteCache
 from helm_lite.common.credentials import Credentials, missing_key_message
@@ -122,8 +124,12 @@ class OpenAICompatibleClient(Client):
         self.sleep: Callable[[float], None] = time.sleep
         self._lock = threading.Lock()
         self._sdk: Any = None
-        self._formatter: Any = None
-        self._formatter_ready = False
+        # With api: chat the server applies the model's template, so nothing is formatted here.
+        self.renderer = (
+            PromptRenderer.for_deployment(deployment, self._make_formatter)
+            if self.api == "completions"
+            else PromptRenderer.for_deployment(deployment)
+        )
 
     def __repr__(self) -> str:  # never show the key
         return f"{type(self).__name__}({self.name!r}, base_url={self.base_url!r}, api={self.api!r})"
@@ -157,13 +163,6 @@ class OpenAICompatibleClient(Client):
                 self._sdk = self.make_sdk_client()
             return self._sdk
 
-    def _format(self, prompt: str) -> str:
-        with self._lock:
-            if not self._formatter_ready:
-                self._formatter = self._make_formatter()
-                self._formatter_ready = True
-        return self._formatter.format_prompt(prompt) if self._formatter is not None else prompt
-
     def _check_chat_formatting(self, where: str) -> None:
         """Local chat formatting only makes sense for completions, and a template needs an HF tokenizer."""
         chat_template = getattr(self.deployment, "chat_template", None)
@@ -180,7 +179,7 @@ class OpenAICompatibleClient(Client):
                 "(the template ships with the tokenizer)"
             )
 
-    def _make_formatter(self) -> Any:
+    def _make_formatter(self) -> ChatFormatter | None:
         if self.deployment is None:
             return None
         from helm_lite.chat.formatter import make_chat_formatter
@@ -189,18 +188,13 @@ class OpenAICompatibleClient(Client):
 
     # --- Client contract -----------------------------------------------------------------------------
     def raw_request(self, request: Request) -> dict[str, Any]:
-        from helm_lite.chat.formatter import merge_stop_sequences
-
-        deployment_stops = list(getattr(self.deployment, "stop_sequences", []) or [])
-        stops = merge_stop_sequences(list(request.stop_sequences), deployment_stops)
+        rendered = self.renderer.render(request)
         top_k = max(1, request.top_k_per_token)
         if self.api == "chat":
             params = self.chat_logprob_params(top_k) if self.want_logprobs else {}
-            return chat_body(request, self.model, stops, params, self.max_stop_sequences)
-        # Scoring requests (echo) measure the text itself, so they are never chat-formatted.
-        prompt = request.prompt if request.echo_prompt else self._format(request.prompt)
+            return chat_body(request, self.model, rendered, params, self.max_stop_sequences)
         top = min(top_k, self.max_completion_logprobs) if self.want_logprobs else None
-        return completions_body(request, self.model, prompt, stops, top, self.max_stop_sequences)
+        return completions_body(request, self.model, rendered, top, self.max_stop_sequences)
 
     def compute(self, raw_request: dict[str, Any]) -> dict[str, Any]:
         chat = "messages" in raw_request

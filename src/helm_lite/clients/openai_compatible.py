@@ -13,6 +13,7 @@ import hashlib
 import json
 from typing import Any
 
+from helm_lite.clients.rendering import RenderedPrompt
 from helm_lite.clients.stops import cut_at_stop, tokens_within
 from helm_lite.common.request import Request
 
@@ -55,14 +56,13 @@ def _finish(body: dict[str, Any], request: Request) -> dict[str, Any]:
 def completions_body(
     request: Request,
     model: str,
-    prompt: str,
-    stops: list[str],
+    rendered: RenderedPrompt,
     top_logprobs: int | None,
     max_stops: int | None = None,
 ) -> dict[str, Any]:
     """``/v1/completions``. `top_logprobs` None asks for no log probabilities (echo still needs them)."""
-    body = _common(request, model, stops, max_stops)
-    body["prompt"] = prompt
+    body = _common(request, model, rendered.stop_sequences, max_stops)
+    body["prompt"] = rendered.text
     if request.echo_prompt:
         body["echo"] = True
         top_logprobs = max(1, top_logprobs or 1)
@@ -74,13 +74,13 @@ def completions_body(
 def chat_body(
     request: Request,
     model: str,
-    stops: list[str],
+    rendered: RenderedPrompt,
     logprob_params: dict[str, Any],
     max_stops: int | None = None,
 ) -> dict[str, Any]:
     """``/v1/chat/completions``: the prompt (or the request's messages) as the conversation."""
-    body = _common(request, model, stops, max_stops)
-    body["messages"] = request.messages or [{"role": "user", "content": request.prompt}]
+    body = _common(request, model, rendered.stop_sequences, max_stops)
+    body["messages"] = rendered.conversation
     body.update(logprob_params)
     if request.echo_prompt:
         body["echo"] = True  # refused by the client: kept so the key says what was asked

@@ -13,13 +13,15 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
-import hashlib
 import logging
 import os
 import threading
 from typing import Any
 
+from helm_lite.chat.formatter import ChatFormatter
 from helm_lite.clients.base import Client
+from helm_lite.clients.rendering import PromptRenderer
+from helm_lite.clients.seeds import request_seed
 from helm_lite.clients.vllm_engine import VLLMEngineArgs, on_cpu_platform
 from helm_lite.common.cache import SqliteCache
 from helm_lite.common.errors import UserError
@@ -100,12 +102,6 @@ def _shutdown(llm: Any) -> None:
         vllm_logger.setLevel(level)
 
 
-def request_seed(raw_request: dict[str, Any]) -> int:
-    """A sampling seed derived from the whole cache key: reproducible and independent of batching."""
-    digest = hashlib.sha256(repr(sorted(raw_request.items())).encode()).digest()
-    return int.from_bytes(digest[:4], "little")
-
-
 class VLLMClient(Client):
     """A deployment served by an in-process vLLM engine; the arguments are `VLLMEngineArgs`' fields."""
 
@@ -131,9 +127,7 @@ class VLLMClient(Client):
         self.engine_args = VLLMEngineArgs(model=model, **engine_args)
         self.deployment = deployment
         self.max_batch_size = max_batch_size
-        self._formatter: Any = None
-        self._formatter_ready = False
-        self._lock = threading.Lock()
+        self.renderer = PromptRenderer.for_deployment(deployment, self._make_formatter)
 
     # --- loading ------------------------------------------------------------------------------
     @property
@@ -167,34 +161,28 @@ class VLLMClient(Client):
             self.tokenizer_path, revision=args.revision, trust_remote_code=args.trust_remote_code
         )
 
-    def _format(self, prompt: str) -> str:
-        """The deployment's chat format (``chat_template`` or ``prompt_format``), else the prompt."""
+    def _make_formatter(self) -> ChatFormatter | None:
+        """The deployment's chat format (``chat_template`` or ``prompt_format``), if it has one."""
         from helm_lite.chat.formatter import make_chat_formatter
 
-        with self._lock:
-            if not self._formatter_ready:
-                if self.deployment is not None:
-                    self._formatter = make_chat_formatter(self.deployment, self._text_tokenizer)
-                self._formatter_ready = True
-        return self._formatter.format_prompt(prompt) if self._formatter is not None else prompt
+        if self.deployment is None:
+            return None
+        return make_chat_formatter(self.deployment, self._text_tokenizer)
 
     # --- Client contract -------------------------------------------------------------------------
     def raw_request(self, request: Request) -> dict[str, Any]:
-        from helm_lite.chat.formatter import merge_stop_sequences
-
         args = self.engine_args
-        deployment_stops = list(getattr(self.deployment, "stop_sequences", []) or [])
+        rendered = self.renderer.render(request)
         raw: dict[str, Any] = {
             "engine": "vllm",
             "model": args.model,
             "dtype": args.dtype,
-            # Scoring requests (echo) measure the text itself, so they are never chat-formatted.
-            "prompt": request.prompt if request.echo_prompt else self._format(request.prompt),
+            "prompt": rendered.text,
             "temperature": request.temperature,
             "top_p": request.top_p,
             "max_tokens": request.max_tokens,
             "n": request.num_completions,
-            "stop": merge_stop_sequences(list(request.stop_sequences), deployment_stops),
+            "stop": rendered.stop_sequences,
             "echo_prompt": request.echo_prompt,
             "presence_penalty": request.presence_penalty,
             "frequency_penalty": request.frequency_penalty,

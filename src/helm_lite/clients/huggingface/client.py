@@ -14,14 +14,15 @@ multiple-choice-separate and language-modelling adapters need them).
 from __future__ import annotations
 
 import functools
-import hashlib
-import threading
 from typing import Any
 
+from helm_lite.chat.formatter import ChatFormatter
 from helm_lite.clients.base import Client
 from helm_lite.clients.huggingface import compat
 from helm_lite.clients.huggingface.engines import ENGINES, Engine
 from helm_lite.clients.huggingface.loading import load_model, pick_device, pick_dtype
+from helm_lite.clients.rendering import PromptRenderer
+from helm_lite.clients.seeds import request_seed
 from helm_lite.common.cache import SqliteCache
 from helm_lite.common.errors import UserError
 from helm_lite.common.request import Request
@@ -58,9 +59,7 @@ class HuggingFaceClient(Client):
         self.trust_remote_code = trust_remote_code
         self.revision = revision
         self.apply_chat_template = apply_chat_template
-        self._formatter: Any = None
-        self._formatter_ready = False
-        self._lock = threading.Lock()
+        self.renderer = PromptRenderer.for_deployment(deployment, self._make_formatter)
 
     # --- loading ------------------------------------------------------------------------------
     @functools.cached_property
@@ -117,18 +116,11 @@ class HuggingFaceClient(Client):
             name = "reference"
         return ENGINES[name]
 
-    def _format(self, prompt: str) -> str:
-        """Apply the deployment's chat format (or the tokenizer's template, as HELM does by default)."""
-        with self._lock:
-            if not self._formatter_ready:
-                self._formatter = self._make_formatter()
-                self._formatter_ready = True
-        return self._formatter.format_prompt(prompt) if self._formatter is not None else prompt
-
-    def _make_formatter(self) -> Any:
+    def _make_formatter(self) -> ChatFormatter | None:
+        """The deployment's chat format, else the tokenizer's template (as HELM does by default)."""
         from helm_lite.chat.formatter import TokenizerTemplateFormatter, make_chat_formatter
 
-        formatter = None
+        formatter: ChatFormatter | None = None
         if self.deployment is not None:
             formatter = make_chat_formatter(self.deployment, lambda: self.text_tokenizer)
         if formatter is None and self.apply_chat_template is not False:
@@ -139,21 +131,18 @@ class HuggingFaceClient(Client):
 
     # --- Client contract -------------------------------------------------------------------------
     def raw_request(self, request: Request) -> dict[str, Any]:
-        from helm_lite.chat.formatter import merge_stop_sequences
-
-        deployment_stops = list(getattr(self.deployment, "stop_sequences", []) or [])
+        rendered = self.renderer.render(request)
         raw: dict[str, Any] = {
             "model": self.model_id,
             "dtype": self.dtype_name,
-            # Scoring requests (echo) measure the text itself, so they are never chat-formatted.
-            "prompt": request.prompt if request.echo_prompt else self._format(request.prompt),
+            "prompt": rendered.text,
             "temperature": request.temperature,
             "num_return_sequences": request.num_completions,
             "max_new_tokens": request.max_tokens,
             "top_p": request.top_p,
             "echo_prompt": request.echo_prompt,
             "top_k_per_token": request.top_k_per_token,
-            "stop_sequences": merge_stop_sequences(list(request.stop_sequences), deployment_stops),
+            "stop_sequences": rendered.stop_sequences,
         }
         if request.random is not None:
             raw["random"] = request.random
@@ -191,12 +180,8 @@ class HuggingFaceClient(Client):
 
         with torch.inference_mode():
             first = raw_requests[0]
-            seed = None
-            if first["temperature"] > 0:
-                # The engine is left out: both engines draw the same samples for a request.
-                keyed = sorted((k, v) for k, v in first.items() if k != "engine")
-                digest = hashlib.sha256(repr(keyed).encode()).digest()
-                seed = int.from_bytes(digest[:4], "little")
+            # The engine is left out: both engines draw the same samples for a request.
+            seed = request_seed(first, ignore=("engine",)) if first["temperature"] > 0 else None
             decoding = Decoding(
                 max_new_tokens=first["max_new_tokens"],
                 num_return_sequences=first["num_return_sequences"],
