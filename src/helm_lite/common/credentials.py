@@ -57,21 +57,8 @@ class Credentials:
 
     def secrets(self) -> list[str]:
         """Every string value (nested ones too) except ``…BaseUrl`` addresses: what must be blanked."""
-        found = _strings({k: v for k, v in self.values.items() if not str(k).lower().endswith("url")})
+        found = _secrets.strings({k: v for k, v in self.values.items() if not str(k).lower().endswith("url")})
         return [s for s in found if len(s) >= _secrets.MIN_SECRET_LEN]
-
-
-def _strings(value: Any) -> Iterable[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for v in value.values():
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        yield str(value)  # an unquoted all-digit key is parsed as a number
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:

@@ -108,7 +108,7 @@ def _secret_values(obj: Any) -> Iterable[str]:
     if isinstance(obj, Mapping):
         for k, v in obj.items():
             if is_secret_name(str(k)):
-                yield from _strings(v)
+                yield from strings(v)
             else:
                 yield from _secret_values(v)
     elif isinstance(obj, (list, tuple)):
@@ -116,18 +116,18 @@ def _secret_values(obj: Any) -> Iterable[str]:
             yield from _secret_values(v)
 
 
-def _strings(obj: Any) -> Iterable[str]:
+def strings(obj: Any) -> Iterable[str]:
     """Every string in `obj`, nested ones too (a secret-named key may hold a mapping of keys)."""
     if isinstance(obj, str):
         yield obj
     elif isinstance(obj, Mapping):
         for v in obj.values():
-            yield from _strings(v)
+            yield from strings(v)
     elif isinstance(obj, (list, tuple)):
         for v in obj:
-            yield from _strings(v)
+            yield from strings(v)
     elif isinstance(obj, (int, float)) and not isinstance(obj, bool):
-        yield str(obj)  # YAML reads an all-digit key as a number
+        yield str(obj)  # YAML and HOCON read an all-digit key as a number
 
 
 def redact(text: str, extra: Iterable[str | None] = ()) -> str:
