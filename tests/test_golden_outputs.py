@@ -21,15 +21,10 @@ from typing import Any
 
 import pytest
 
+from helm_lite.run_directory import HELM_FILES
+
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "tests" / "golden"
-HELM_FILES = (
-    "run_spec.json",
-    "scenario.json",
-    "scenario_state.json",
-    "stats.json",
-    "per_instance_stats.json",
-)
 REGEN = os.environ.get("HELM_LITE_REGEN_GOLDEN") == "1"
 
 # Fields of a request result that depend on when and how a request was computed, not on its answer.
