@@ -6,20 +6,45 @@ declares how its requests may be grouped and run. Cache lookups, deduplication, 
 threads, timing and error capture belong to the request engine (`helm_lite.engine`), so a new
 provider is a few dozen lines and every provider gets them the same way.
 
-Answers are plain dicts (pickled into the cache):
-``{"completions": [{"text", "logprob", "tokens": [{"text", "logprob"}], "finish_reason"?}], ...}``.
+A provider is generic in its raw request type: each built-in client declares a `TypedDict` (a plain
+dict at run time, so cache keys are unchanged), which `compute_batch` and `batch_key` then read with
+checked keys. The engine sees any `RawRequest` (a string-keyed mapping that JSON can encode); a bare
+`Provider` means a provider of any raw request type. Answers take one shape, `answers.Answer`.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic
 
+from helm_lite.clients.answers import Answer, CompletionDict, TokenDict
 from helm_lite.common.request import GeneratedOutput, Request, Token
 
-RawRequest = dict[str, Any]
-Answer = dict[str, Any]
+__all__ = [
+    "Answer",
+    "Capabilities",
+    "CompletionDict",
+    "Provider",
+    "RawRequest",
+    "RawT",
+    "TokenDict",
+    "standard_completions",
+]
+
+#: What the engine knows of a raw request: JSON-encodable fields by name (the cache key).
+RawRequest = Mapping[str, object]
+
+if TYPE_CHECKING:
+    import typing_extensions
+
+    # The default makes a bare `Provider` mean any provider (type checkers only read it).
+    RawT = typing_extensions.TypeVar("RawT", bound=RawRequest, default=RawRequest)
+else:  # `typing.TypeVar` takes `default` only from Python 3.13
+    from typing import TypeVar
+
+    RawT = TypeVar("RawT", bound=RawRequest)
 
 
 @dataclass(frozen=True)
@@ -38,7 +63,7 @@ class Capabilities:
 
 
 def standard_completions(answer: Answer) -> list[GeneratedOutput]:
-    """Completions of an answer in the standard shape (see the module docstring)."""
+    """Completions of an answer in the standard shape (`answers.Answer`)."""
     return [
         GeneratedOutput(
             text=c["text"],
@@ -50,7 +75,7 @@ def standard_completions(answer: Answer) -> list[GeneratedOutput]:
     ]
 
 
-class Provider(ABC):
+class Provider(ABC, Generic[RawT]):
     """A model back end, as the request engine sees it."""
 
     @property
@@ -58,11 +83,11 @@ class Provider(ABC):
         return Capabilities()
 
     @abstractmethod
-    def raw_request(self, request: Request) -> RawRequest:
+    def raw_request(self, request: Request) -> RawT:
         """The cache key: every request field that can change the output, and never a secret."""
 
     @abstractmethod
-    def compute_batch(self, raw_requests: list[RawRequest]) -> list[Answer]:
+    def compute_batch(self, raw_requests: list[RawT]) -> list[Answer]:
         """One answer per raw request, in order. Raise on failure: the whole batch is then recorded
         as failed (and not cached)."""
 
@@ -70,10 +95,11 @@ class Provider(ABC):
         """The answer's completions; answers in the standard shape need no override."""
         return standard_completions(answer)
 
-    def batch_key(self, raw_request: RawRequest) -> Any:
+    def batch_key(self, raw_request: RawT) -> Hashable:
         """Raw requests with equal keys may share one `compute_batch` call (e.g. same decoding)."""
         return None
 
-    def batch_sort_key(self, raw_request: RawRequest) -> Any:
-        """Order within a batch group; local engines sort by length so batches need little padding."""
+    def batch_sort_key(self, raw_request: RawT) -> Any:
+        """Order within a batch group (any comparable value); local engines sort by length so
+        batches need little padding."""
         return 0

@@ -7,11 +7,10 @@ requests share its batch, and different for each HELM trial (the key holds ``ran
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Collection, Mapping
 
 
-def request_seed(raw_request: dict[str, Any], ignore: Collection[str] = ()) -> int:
+def request_seed(raw_request: Mapping[str, object], ignore: Collection[str] = ()) -> int:
     """A 32-bit seed from the raw request's fields, leaving out `ignore` (fields that must not change
     the draw, such as an engine that samples the same way as another)."""
     keyed = sorted((k, v) for k, v in raw_request.items() if k not in ignore)

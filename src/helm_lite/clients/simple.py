@@ -14,21 +14,31 @@ Example: prompt ``"7 2 4 6"``, 3 completions → ``"6"`` (logprob 0), ``"4"`` (-
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
+from helm_lite.clients.answers import Answer, CompletionDict, TokenDict
 from helm_lite.clients.base import Client
 from helm_lite.common.cache import SqliteCache
 from helm_lite.common.request import Request
 
 
-class SimpleClient(Client):
+class SimpleRawRequest(TypedDict):
+    engine: str
+    prompt: str
+    num_completions: int
+    max_tokens: int
+    stop_sequences: list[str]
+    echo_prompt: bool
+
+
+class SimpleClient(Client[SimpleRawRequest]):
     max_threads = 1  # pure Python in this process: threads would only add overhead
     lease_requests = False  # its answers cost nothing: leasing them would cost more than computing twice
 
     def __init__(self, cache: SqliteCache | None = None) -> None:
         super().__init__(cache)
 
-    def raw_request(self, request: Request) -> dict[str, Any]:
+    def raw_request(self, request: Request) -> SimpleRawRequest:
         return {
             "engine": request.model_engine,
             "prompt": request.prompt,
@@ -38,10 +48,10 @@ class SimpleClient(Client):
             "echo_prompt": request.echo_prompt,
         }
 
-    def compute(self, raw_request: dict[str, Any]) -> dict[str, Any]:
-        prompt: str = raw_request["prompt"]
+    def compute(self, raw_request: SimpleRawRequest) -> Answer:
+        prompt = raw_request["prompt"]
         words = prompt.split() or [""]
-        completions = []
+        completions: list[CompletionDict] = []
         for i in range(raw_request["num_completions"]):
             text = words[-1 - i] if i < len(words) else words[-1]
             reason = "endoftext"
@@ -50,11 +60,12 @@ class SimpleClient(Client):
                     text, reason = text[: text.index(stop)], "stop"
             if len(text) > raw_request["max_tokens"]:
                 text, reason = text[: raw_request["max_tokens"]], "length"
-            tokens = [{"text": c, "logprob": 0.0} for c in text]
+            tokens: list[TokenDict] = [{"text": c, "logprob": 0.0} for c in text]
             if tokens:
                 tokens[0]["logprob"] = float(-i)
             if raw_request["echo_prompt"]:
-                tokens = [{"text": c, "logprob": 0.0} for c in prompt] + tokens
+                echoed: list[TokenDict] = [{"text": c, "logprob": 0.0} for c in prompt]
+                tokens = echoed + tokens
                 text = prompt + text
             completions.append(
                 {

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Protocol
 
-from helm_lite.clients.provider import Answer, Capabilities, Provider, RawRequest
+from helm_lite.clients.provider import Answer, Capabilities, Provider, RawT
 from helm_lite.common.secrets import redact
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ Outcome = tuple[list[Answer] | None, str | None]
 Done = Callable[[int, list[Answer] | None, str | None], None]
 
 
-def compute_timed(provider: Provider, batch: list[RawRequest], caps: Capabilities) -> list[Answer]:
+def compute_timed(provider: Provider[RawT], batch: list[RawT], caps: Capabilities) -> list[Answer]:
     """Answers for one planned batch, with the timing fields the cache stores; raises on failure.
 
     Batching providers answer the batch with one `compute_batch` call (every answer records the batch
@@ -39,7 +39,7 @@ def compute_timed(provider: Provider, batch: list[RawRequest], caps: Capabilitie
         raise RuntimeError(f"compute_batch returned {len(responses)} answers for {len(batch)} requests")
     timed = []
     for response in responses:
-        response = dict(response)
+        response = response.copy()
         response.setdefault("request_time", elapsed)
         response["request_datetime"] = started_at
         response["batch_size"] = len(batch)
@@ -48,15 +48,15 @@ def compute_timed(provider: Provider, batch: list[RawRequest], caps: Capabilitie
     return timed
 
 
-def _timed_one(provider: Provider, raw: RawRequest) -> Answer:
+def _timed_one(provider: Provider[RawT], raw: RawT) -> Answer:
     start, started_at = time.perf_counter(), int(time.time())
-    response = dict(provider.compute_batch([raw])[0])
+    response = provider.compute_batch([raw])[0].copy()
     response["request_time"] = time.perf_counter() - start
     response["request_datetime"] = started_at
     return response
 
 
-def try_compute(provider: Provider, batch: list[RawRequest], caps: Capabilities) -> Outcome:
+def try_compute(provider: Provider[RawT], batch: list[RawT], caps: Capabilities) -> Outcome:
     """`(answers, None)` or `(None, error)`: a failed batch is recorded, never a crash losing work."""
     try:
         return compute_timed(provider, batch, caps), None
@@ -75,14 +75,14 @@ class Dispatcher(Protocol):
     order); the engine then stores the answers.
     """
 
-    def run(self, provider: Provider, batches: list[list[RawRequest]], done: Done, num_threads: int) -> None:
+    def run(self, provider: Provider[RawT], batches: list[list[RawT]], done: Done, num_threads: int) -> None:
         """Compute every batch (with `try_compute`, here or on a copy of the provider elsewhere)."""
 
 
 class LocalDispatcher:
     """This process: batching providers batch after batch; others in `num_threads` threads."""
 
-    def run(self, provider: Provider, batches: list[list[RawRequest]], done: Done, num_threads: int) -> None:
+    def run(self, provider: Provider[RawT], batches: list[list[RawT]], done: Done, num_threads: int) -> None:
         caps = provider.capabilities
         if caps.max_threads is not None:
             num_threads = min(num_threads, caps.max_threads)

@@ -9,10 +9,10 @@ cache writer whatever the dispatcher.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, Generic, cast
 
-from helm_lite.clients.provider import Answer, Capabilities, Provider, RawRequest
+from helm_lite.clients.provider import Answer, Capabilities, Provider, RawRequest, RawT
 from helm_lite.common.cache import Claim, NoCache, SqliteCache, cache_key
 from helm_lite.common.request import Request, RequestResult
 from helm_lite.engine.dispatch import LOCAL_DISPATCHER, Dispatcher
@@ -24,15 +24,25 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int], object]
 
 
-class RequestEngine:
+def key_of(raw: RawRequest) -> str:
+    """The cache key of a raw request (a plain dict at run time, whatever its declared type)."""
+    return cache_key(cast("dict[str, Any]", raw))
+
+
+def stored_answers(found: dict[str, dict[str, Any]]) -> dict[str, Answer]:
+    """Cache values by key, read as the answers they were stored as."""
+    return cast("dict[str, Answer]", found)
+
+
+class RequestEngine(Generic[RawT]):
     """Answers requests for one provider against one cache."""
 
-    def __init__(self, provider: Provider, cache: SqliteCache | None = None) -> None:
+    def __init__(self, provider: Provider[RawT], cache: SqliteCache | None = None) -> None:
         self.provider = provider
         self.cache: SqliteCache = cache if cache is not None else NoCache()
         # id(request) -> (request, raw, key) from `cache_keys`, taken by the `run` that follows, so a
         # request's raw request (chat templating included) is built once.
-        self._prepared: dict[int, tuple[Request, RawRequest, str]] = {}
+        self._prepared: dict[int, tuple[Request, RawT, str]] = {}
 
     def cache_keys(self, requests: Iterable[Request]) -> list[str]:
         """The cache key of each request (what runs sharing a cache compare before asking); `run`
@@ -40,21 +50,22 @@ class RequestEngine:
         keys = []
         for request in requests:
             raw = self.provider.raw_request(request)
-            key = cache_key(raw)
+            key = key_of(raw)
             self._prepared[id(request)] = (request, raw, key)
             keys.append(key)
         return keys
 
-    def _raws_and_keys(self, requests: list[Request]) -> tuple[list[RawRequest], list[str]]:
+    def _raws_and_keys(self, requests: list[Request]) -> tuple[list[RawT], list[str]]:
+        raws: list[RawT] = []
         if not self._prepared:  # the usual case: nothing prepared, no per-request look-up
             raws = [self.provider.raw_request(r) for r in requests]
-            return raws, [cache_key(r) for r in raws]
-        raws, keys = [], []
+            return raws, [key_of(r) for r in raws]
+        keys: list[str] = []
         for request in requests:
             entry = self._prepared.pop(id(request), None)
             if entry is None or entry[0] is not request:
                 raw = self.provider.raw_request(request)
-                entry = (request, raw, cache_key(raw))
+                entry = (request, raw, key_of(raw))
             raws.append(entry[1])
             keys.append(entry[2])
         return raws, keys
@@ -84,7 +95,7 @@ class RequestEngine:
         missing: dict[str, list[int]] = {}
         for i, hit in enumerate(lookup.hits):
             if hit is not None:
-                results[i] = self._result(requests[i], hit, cached=True)
+                results[i] = self._result(requests[i], cast(Answer, hit), cached=True)
             else:
                 missing.setdefault(keys[i], []).append(i)
         num_hits = len(requests) - sum(len(g) for g in missing.values())
@@ -119,8 +130,8 @@ class RequestEngine:
                             )
                         else:
                             results[i] = self._result(requests[i], responses[k], cached=False)
-                    if progress is not None:
-                        progress(len(group))
+                if progress is not None:  # every request the batch answered, duplicates included
+                    progress(sum(len(group) for group in chunk))
 
             try:
                 (dispatcher or LOCAL_DISPATCHER).run(provider, batches, done, num_threads)
@@ -129,10 +140,10 @@ class RequestEngine:
 
         claim = cache.claim(list(missing)) if caps.lease_requests else Claim(mine=list(missing))
         try:
-            answered(claim.answers)
+            answered(stored_answers(claim.answers))
             compute(claim.mine)
             for found, mine in cache.await_answers(claim.elsewhere):
-                answered(found)
+                answered(stored_answers(found))
                 compute(mine)
         finally:
             cache.release(list(missing))  # whatever is still leased: failed or interrupted
@@ -141,7 +152,7 @@ class RequestEngine:
         return [r for r in results if r is not None]
 
     def plan_batches(
-        self, raws: list[RawRequest], groups: list[list[int]], caps: Capabilities
+        self, raws: list[RawT], groups: list[list[int]], caps: Capabilities
     ) -> list[list[list[int]]]:
         """Split groups of identical requests into the batches one compute call answers.
 
@@ -152,7 +163,7 @@ class RequestEngine:
         if size <= 1:
             return [[g] for g in groups]
         provider = self.provider
-        by_key: dict[Any, list[list[int]]] = {}
+        by_key: dict[Hashable, list[list[int]]] = {}
         for g in groups:
             by_key.setdefault(provider.batch_key(raws[g[0]]), []).append(g)
         chunks = []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
+from helm_lite.clients.provider import Answer, RawRequest
 from helm_lite.common.cache import SqliteCache
 
 
@@ -22,13 +23,13 @@ class AnswerStore:
     def __init__(self, cache: SqliteCache) -> None:
         self.cache = cache
         self._lock = threading.Lock()
-        self._pending: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        self._pending: list[tuple[RawRequest, Answer]] = []
         self._last = time.monotonic()
 
-    def add(self, raw: dict[str, Any], response: dict[str, Any]) -> None:
+    def add(self, raw: RawRequest, response: Answer) -> None:
         self.add_many([(raw, response)])
 
-    def add_many(self, items: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    def add_many(self, items: list[tuple[RawRequest, Answer]]) -> None:
         """Answers of one batch: committed together, at once if any of them was expensive."""
         with self._lock:
             self._pending.extend(items)
@@ -46,6 +47,7 @@ class AnswerStore:
 
     def _flush_locked(self, now: float) -> None:
         if self._pending:
-            self.cache.put_many(self._pending)
+            # Raw requests and answers are plain dicts at run time (their types are TypedDicts).
+            self.cache.put_many(cast("list[tuple[dict[str, Any], dict[str, Any]]]", self._pending))
             self._pending = []
         self._last = now

@@ -26,7 +26,7 @@ import threading
 from collections import Counter, deque
 from typing import TYPE_CHECKING, Any
 
-from helm_lite.clients.provider import Provider
+from helm_lite.clients.provider import Provider, RawT
 from helm_lite.common.errors import RunFailedError, UserError
 from helm_lite.common.request import Request, RequestResult
 from helm_lite.engine import Done, Progress
@@ -267,9 +267,7 @@ class _ReplicaPool:
                 "%s: waiting for the cluster to free %d × %s (%s placement)", self.name, n, bundle, strategy
             )
 
-    def run(
-        self, provider: Provider, batches: list[list[dict[str, Any]]], done: Done, num_threads: int
-    ) -> None:
+    def run(self, provider: Provider[RawT], batches: list[list[RawT]], done: Done, num_threads: int) -> None:
         """Send the batches as tasks to the least busy replicas; report each batch as its task returns."""
         threads = 1
         per_task = 1

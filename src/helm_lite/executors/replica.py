@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
-from helm_lite.clients.provider import Provider
+from helm_lite.clients.provider import Provider, RawRequest
 from helm_lite.common.cache import CacheManager
 from helm_lite.common.credentials import Credentials
 from helm_lite.engine.dispatch import Outcome, try_compute
@@ -49,7 +48,7 @@ class Replica:
         services = Services(registry, CacheManager("", disabled=True), spec.credentials)
         self.provider: Provider = services.client(d.name)
 
-    def compute(self, batches: list[list[dict[str, Any]]], num_threads: int) -> list[Outcome]:
+    def compute(self, batches: list[list[RawRequest]], num_threads: int) -> list[Outcome]:
         """Outcomes of `batches`, in order; batches of a remote provider run in `num_threads` threads."""
         provider, caps = self.provider, self.provider.capabilities
         if num_threads <= 1 or len(batches) <= 1:

@@ -1,8 +1,9 @@
 """Completions for a batch of prompts: an engine's token ids turned into cache-ready dicts.
 
 Kept apart from the client so the client stays about requests and caching, and apart from the
-engines so every engine cuts at end-of-text and stop sequences, names finish reasons and echoes the
-prompt in exactly the same way.
+engines so every engine cuts at end-of-text the same way; the completions themselves (stop
+sequences, finish reasons, the echoed prompt) are assembled by `clients.completion_assembly`, as
+the vLLM client's are.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from helm_lite.clients.answers import CompletionDict
+from helm_lite.clients.completion_assembly import scored_tokens, token_completion
 from helm_lite.clients.huggingface.decoding import Decoding
-from helm_lite.clients.stops import cut_at_stop, tokens_within
-from helm_lite.clients.token_completions import token_texts
 
 if TYPE_CHECKING:
     from helm_lite.clients.huggingface.engines import Engine
@@ -28,7 +29,7 @@ def generate_batch(
     engine: Engine | None = None,
     max_batch_tokens: int = 0,
     generate_tokenizer: Callable[[], Any] | None = None,
-) -> list[list[dict[str, Any]]]:
+) -> list[list[CompletionDict]]:
     """Completions (as cache-ready dicts) for each prompt, in order, from `engine` (default: fast);
     the engine decides which prompts run together (the fast one: groups of at most
     `max_batch_tokens` padded positions, see `batching.batch_groups`).
@@ -41,7 +42,7 @@ def generate_batch(
 
         engine = ENGINES["fast"]
     encoded = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
-    results: list[list[dict[str, Any]]] = []
+    results: list[list[CompletionDict]] = []
     for group in engine.groups([len(e) for e in encoded], decoding, max_batch_tokens):
         results += _generate_encoded(
             engine,
@@ -65,7 +66,7 @@ def _generate_encoded(
     encoded: list[list[int]],
     decoding: Decoding,
     generate_tokenizer: Callable[[], Any],
-) -> list[list[dict[str, Any]]]:
+) -> list[list[CompletionDict]]:
     n = decoding.num_return_sequences
     prompt_scores = engine.score(model, tokenizer, device, encoded) if decoding.echo_prompt else None
     generated: list[list[int]] = [[] for _ in range(len(prompts) * n)]
@@ -76,7 +77,7 @@ def _generate_encoded(
         )
 
     stops = list(decoding.stop_sequences)
-    results: list[list[dict[str, Any]]] = []
+    results: list[list[CompletionDict]] = []
     eos = tokenizer.eos_token_id
     for i, prompt in enumerate(prompts):
         completions = []
@@ -86,29 +87,9 @@ def _generate_encoded(
             if eos is not None and eos in ids:
                 cut = ids.index(eos)
                 ids, lps, reason = ids[:cut], lps[:cut], "endoftext"
-            texts = token_texts(tokenizer, ids)
-            text = tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
-            text, stopped = cut_at_stop(text, stops)
-            if stopped:
-                reason = "stop"
-                kept = tokens_within(texts, len(text))
-                texts, lps = texts[:kept], lps[:kept]
-            tokens: list[dict[str, Any]] = [
-                {"text": t, "logprob": lp} for t, lp in zip(texts, lps, strict=True)
-            ]
-            if prompt_scores is not None:
-                echoed = token_texts(tokenizer, encoded[i])
-                tokens = [
-                    {"text": t, "logprob": lp} for t, lp in zip(echoed, prompt_scores[i], strict=True)
-                ] + tokens
-                text = prompt + text
-            completions.append(
-                {
-                    "text": text,
-                    "logprob": float(sum(float(t["logprob"]) for t in tokens)),
-                    "tokens": tokens,
-                    "finish_reason": {"reason": reason},
-                }
+            echoed = (
+                scored_tokens(tokenizer, encoded[i], prompt_scores[i]) if prompt_scores is not None else None
             )
+            completions.append(token_completion(tokenizer, ids, lps, reason, stops, echoed, prompt))
         results.append(completions)
     return results
