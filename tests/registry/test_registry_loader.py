@@ -297,7 +297,7 @@ DEP = "client_spec: {class_name: c}"
         (
             "model_deployments.yaml",
             "model_deployments:\n  - {name: acme/foo, client_spec: {class_name: c, argz: {}}}\n",
-            "model_deployments.yaml: entry 'acme/foo': unknown field 'client_spec.argz'",
+            "model_deployments.yaml: entry 'acme/foo': unknown field 'client_spec.argz' (did you mean: args?)",
         ),
         (
             "model_deployments.yaml",
@@ -339,11 +339,6 @@ DEP = "client_spec: {class_name: c}"
         ),
         (
             "model_deployments.yaml",
-            f"model_deployments:\n  - {{name: acme/foo, {DEP}}}\n  - {{name: acme/foo, {DEP}}}\n",
-            "model_deployments.yaml: entry 'acme/foo': duplicate name (already defined by entry 1)",
-        ),
-        (
-            "model_deployments.yaml",
             "model_deployments:\n  - just a string\n",
             "model_deployments.yaml: entry 1: expected a mapping, got str",
         ),
@@ -360,8 +355,8 @@ DEP = "client_spec: {class_name: c}"
         (
             "model_metadata.yaml",
             "models:\n  - {name: acme/m, display_name: M, description: d, creator_organization_name: A,"
-            " access: open, release: 2020-01-01}\n",
-            "model_metadata.yaml: entry 'acme/m': unknown field 'release'",
+            " access: open, releese_date: 2020-01-01}\n",
+            "model_metadata.yaml: entry 'acme/m': unknown field 'releese_date' (did you mean: release_date?)",
         ),
         (
             "model_metadata.yaml",
@@ -436,16 +431,78 @@ def test_malformed_yaml_line_number(tmp_path: Path) -> None:
         load_registry(local)
 
 
-def test_duplicate_yaml_key_is_an_error(tmp_path: Path) -> None:
+def test_duplicate_yaml_key_keeps_the_last_value_with_one_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As PyYAML (HELM's parser) reads it: the last value wins; helm_lite says so once, with the line."""
     local = tmp_path / "prod_env"
     write(
         local,
         "model_deployments.yaml",
-        "model_deployments:\n  - name: a/b\n    max_sequence_length: 1\n    max_sequence_length: 2\n",
+        "model_deployments:\n  - name: a/b\n    max_sequence_length: 1\n    max_sequence_length: 2\n"
+        "    client_spec: {class_name: helm.clients.simple_client.SimpleClient}\n",
     )
-    with pytest.raises(
-        UserError, match=r"invalid YAML at line 4, column 5: duplicate key 'max_sequence_length'"
-    ):
+    with caplog.at_level(logging.WARNING):
+        registry = load_registry(local)
+    assert registry.get_deployment("a/b").max_sequence_length == 2
+    assert [r.getMessage() for r in caplog.records if "twice" in r.getMessage()] == [
+        f"{local / 'model_deployments.yaml'}: line 4: key 'max_sequence_length' is given twice in one "
+        "entry; using the last value"
+    ]
+
+
+def test_name_defined_twice_in_one_file_keeps_the_last_definition(tmp_path: Path) -> None:
+    """HELM registers entries in file order into name maps, so the later definition wins; a
+    deployment's position is its last definition (it decides the model's default)."""
+    local = tmp_path / "prod_env"
+    write(
+        local,
+        "model_deployments.yaml",
+        "model_deployments:\n"
+        f"  - {{name: h/one, model_name: acme/m, max_sequence_length: 1, {DEP}}}\n"
+        f"  - {{name: h/two, model_name: acme/m, {DEP}}}\n"
+        f"  - {{name: h/one, model_name: acme/m, max_sequence_length: 3, {DEP}}}\n",
+    )
+    write(
+        local,
+        "tokenizer_configs.yaml",
+        "tokenizer_configs:\n"
+        "  - {name: t/x, tokenizer_spec: {class_name: a}, end_of_text_token: A}\n"
+        "  - {name: t/x, tokenizer_spec: {class_name: a}, end_of_text_token: B}\n",
+    )
+    registry = load_registry(local)
+    assert registry.get_deployment("h/one").max_sequence_length == 3
+    assert registry.deployments_for("acme/m") == ["h/two", "h/one"]
+    assert registry.default_deployment_for("acme/m") == "h/one"
+    config = registry.get_tokenizer_config("t/x")
+    assert config is not None and config.end_of_text_token == "B"
+
+
+def test_fields_helm_ignores_are_ignored_and_typos_are_not(tmp_path: Path) -> None:
+    """HELM's own files carry `release` (models), a top-level `args` and `client_spec.deployment`
+    (deployments), which HELM's loader drops; any other unknown key is still an error."""
+    local = tmp_path / "prod_env"
+    write(
+        local,
+        "model_metadata.yaml",
+        "models:\n  - {name: acme/m, display_name: M, description: d, creator_organization_name: A,"
+        " access: open, release: 2024-18-4}\n",
+    )
+    write(
+        local,
+        "model_deployments.yaml",
+        "model_deployments:\n  - {name: h/m, model_name: acme/m, args: {x: 1},"
+        " client_spec: {class_name: helm.clients.simple_client.SimpleClient, deployment: a/b}}\n",
+    )
+    registry = load_registry(local)
+    assert registry.get_model("acme/m").release_date is None  # type: ignore[union-attr]
+    assert registry.get_deployment("h/m").client_spec.args == {}
+    write(
+        local,
+        "model_deployments.yaml",
+        f"model_deployments:\n  - {{name: h/m, model_name: acme/m, deprecatd: true, {DEP}}}\n",
+    )
+    with pytest.raises(UserError, match=r"unknown field 'deprecatd' \(did you mean: deprecated\?\)$"):
         load_registry(local)
 
 

@@ -169,7 +169,7 @@ def test_two_sources_deriving_one_name_is_an_error(tmp_path: Path) -> None:
         ("{port: true}", "field 'serve.port': expected int, got bool True"),
         ("{port: 0}", "field 'serve.port': expected a port number (1-65535), got 0"),
         ("{port: 70000}", "field 'serve.port': expected a port number (1-65535), got 70000"),
-        ("{prot: 8000}", "unknown field 'serve.prot'"),
+        ("{prot: 8000}", "unknown field 'serve.prot' (did you mean: port?)"),
         ("{api_key: sk-secret}", "unknown field 'serve.api_key'"),
         (
             "{extra_args: --enable-prefix-caching}",

@@ -2,9 +2,12 @@
 
 Parsing is strict, unlike HELM: an unknown field, a wrong type or a missing required field is a
 one-line `UserError` naming the file, the entry and the field, so a typo never silently drops a
-setting. Local files add entries or replace same-named ones. Deliberate fix of HELM pain point 14:
-a replaced entry is not kept as a duplicate (tag queries and default deployments see only the latest
-definition), but a deployment (re)defined later still becomes its model's default, as in HELM.
+setting. The few keys HELM's own shipped files carry that HELM ignores are ignored here too
+(`helm_compat.py`), so HELM's files load unchanged. A name defined again (in the same file or a
+later one) replaces the earlier entry, as in HELM's name maps; unlike HELM's lists, the replaced
+entry is not kept as a ghost (tag queries and default deployments see only the latest definition),
+but a deployment (re)defined later still becomes its model's default, as in HELM. A YAML key given
+twice in one mapping keeps its last value (PyYAML's rule, so HELM's) with one warning line.
 
 yaml and dacite are imported on first load, so importing this module stays cheap.
 """
@@ -26,6 +29,7 @@ from typing import Any, TypeVar
 from helm_lite.common.errors import UserError
 from helm_lite.common.object_spec import ObjectSpec
 from helm_lite.common.secrets import scrub
+from helm_lite.registry.helm_compat import drop_ignored_fields
 from helm_lite.registry.schema import (
     ModelDeployment,
     ModelMetadata,
@@ -60,7 +64,8 @@ T = TypeVar("T")
 
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """` (did you mean: a, b?)` for near-misses of `name`, or "" when nothing is close."""
-    close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.75)
+    # A model and its same-named deployment are one suggestion, not two.
+    close = difflib.get_close_matches(name, list(dict.fromkeys(candidates)), n=3, cutoff=0.75)
     return f" (did you mean: {', '.join(close)}?)" if close else ""
 
 
@@ -81,21 +86,75 @@ class Registry:
         for deployment in self._deployments.values():
             by_model.setdefault(deployment.model_name or deployment.name, []).append(deployment)
         self._deployments_by_model = by_model
+        # Entries made up by HELM's generators (registry/generators.py), once per name.
+        self._generated: dict[str, ModelDeployment | None] = {}
+        self._generated_tokenizers: dict[str, TokenizerConfig | None] = {}
 
     def get_deployment(self, name: str) -> ModelDeployment:
-        try:
-            return self._deployments[name]
-        except KeyError:
-            raise UserError(f"Model deployment {name} not found{suggest(name, self._deployments)}") from None
+        deployment = self._deployments.get(name) or self._generate_deployment(name)
+        if deployment is None:
+            raise UserError(f"Model deployment {name} not found{suggest(name, self._deployments)}")
+        return deployment
 
     def has_deployment(self, name: str) -> bool:
-        return name in self._deployments
+        """Registered, or made by the generator for the name's first part (as HELM looks them up)."""
+        return name in self._deployments or self._generate_deployment(name) is not None
 
     def get_model(self, name: str) -> ModelMetadata | None:
         return self._models.get(name)
 
     def get_tokenizer_config(self, name: str) -> TokenizerConfig | None:
-        return self._tokenizer_configs.get(name)
+        config = self._tokenizer_configs.get(name)
+        if config is None and name not in self._generated_tokenizers:
+            from helm_lite.registry.generators import TOKENIZER_GENERATORS, generator_for
+
+            generate = generator_for(TOKENIZER_GENERATORS, name)
+            self._generated_tokenizers[name] = generate(name) if generate is not None else None
+        return config or self._generated_tokenizers.get(name)
+
+    def has_tokenizer_config(self, name: str) -> bool:
+        """Registered, or one a generator makes; cheap (a generator reads the tokenizer's files only
+        when the config is first asked for)."""
+        from helm_lite.registry.generators import TOKENIZER_GENERATORS, generator_for
+
+        return name in self._tokenizer_configs or generator_for(TOKENIZER_GENERATORS, name) is not None
+
+    def _generate_deployment(self, name: str) -> ModelDeployment | None:
+        """HELM's fallback for an unregistered name; a generator's ValueError means "no such deployment"."""
+        if name not in self._generated:
+            from helm_lite.registry.generators import DEPLOYMENT_GENERATORS, generator_for
+
+            generate = generator_for(DEPLOYMENT_GENERATORS, name)
+            try:
+                self._generated[name] = generate(name) if generate is not None else None
+            except ValueError:
+                self._generated[name] = None
+        return self._generated[name]
+
+    def extended(
+        self,
+        models: Iterable[ModelMetadata] = (),
+        deployments: Iterable[ModelDeployment] = (),
+        tokenizer_configs: Iterable[TokenizerConfig] = (),
+    ) -> Registry:
+        """A new registry with these entries registered after the existing ones (same rules as files);
+        a deployment's model without metadata gets HELM's placeholder metadata."""
+        new_models = dict(self._models)
+        for model in models:
+            new_models[model.name] = model
+        new_deployments = dict(self._deployments)
+        for deployment in deployments:
+            new_deployments.pop(deployment.name, None)
+            new_deployments[deployment.name] = deployment
+            model_name = deployment.model_name or deployment.name
+            meta = new_models.get(model_name) or placeholder_metadata(model_name)
+            if deployment.name not in meta.deployment_names:
+                meta = dataclasses.replace(meta, deployment_names=[*meta.deployment_names, deployment.name])
+            new_models[model_name] = meta
+        new_tokenizers = dict(self._tokenizer_configs)
+        for config in tokenizer_configs:
+            new_tokenizers[config.name] = config
+        return Registry(new_models, new_deployments, new_tokenizers)
 
     def deployments_for(self, model: str) -> list[str]:
         """Names of the deployments serving `model`, in registration order."""
@@ -104,14 +163,15 @@ class Registry:
     def default_deployment_for(self, model: str) -> str | None:
         """As in HELM: the last non-deprecated deployment of `model`, else its last deprecated one.
 
-        Like HELM, a model name that is itself a registered deployment name falls back to that
-        deployment (which then fails the model/deployment pair check if it serves another model).
+        Like HELM, a model that no deployment serves falls back to the deployment named like it: a
+        registered one (which then fails the model/deployment pair check if it serves another model)
+        or one a generator makes (`openai/x`, `huggingface/org/x` …, see registry/generators.py).
         """
         candidates = self._deployments_by_model.get(model)
         if candidates:
             live = [d for d in candidates if not d.deprecated]
             return (live or candidates)[-1].name
-        return model if model in self._deployments else None
+        return model if self.has_deployment(model) else None
 
     def models_with_tag(self, tag: str) -> list[str]:
         return [m.name for m in self._models.values() if tag in m.tags]
@@ -272,20 +332,17 @@ def read_registry_file(path: Path, top_key: str, cls: type[T], *, shown: str | N
     if not isinstance(raw_entries, list):
         raise UserError(f"{shown}: '{top_key}' must be a list, got {_kind(raw_entries)}")
 
+    # A name defined twice is registered twice, in file order, as HELM registers it: the later
+    # definition replaces the earlier one (HELM's own files define 21 names twice).
     entries: list[T] = []
-    first_index: dict[str, int] = {}
     for index, raw in enumerate(raw_entries, start=1):
         label = _entry_label(raw, index)
         if not isinstance(raw, dict):
             raise UserError(f"{shown}: {label}: expected a mapping, got {_kind(raw)}")
-        entry = _convert(raw, cls)
+        entry = _convert(drop_ignored_fields(raw, cls.__name__), cls)
         problem = entry if isinstance(entry, str) else _semantic_problem(entry)
-        name: str = getattr(entry, "name", "")
-        if problem is None and name in first_index:
-            problem = f"duplicate name (already defined by entry {first_index[name]})"
         if problem is not None:
             raise UserError(f"{shown}: {label}: {problem}")
-        first_index[name] = index
         entries.append(typing.cast(T, entry))
     return entries
 
@@ -295,7 +352,18 @@ def _read_yaml(path: Path, shown: str) -> Any:
 
     try:
         with open(path, encoding="utf-8") as f:
-            return yaml.load(f, Loader=_strict_loader())  # noqa: S506 - safe loader subclass
+            loader = _strict_loader()(f)
+            try:
+                data = loader.get_single_data()
+            finally:
+                loader.dispose()
+        # PyYAML (HELM's parser) keeps the last value of a key given twice in one mapping; so does
+        # helm_lite, saying so once per key (HELM's model_metadata.yaml repeats a display_name).
+        for key, line in loader.duplicate_keys:
+            logger.warning(
+                "%s: line %d: key '%s' is given twice in one entry; using the last value", shown, line, key
+            )
+        return data
     except FileNotFoundError:
         raise UserError(f"{shown}: file not found") from None
     except IsADirectoryError:
@@ -317,7 +385,8 @@ _loader_class: type | None = None
 
 
 def _strict_loader() -> type:
-    """A safe YAML loader (C-accelerated when available) that rejects duplicate mapping keys."""
+    """A safe YAML loader (C-accelerated when available) that records duplicate mapping keys
+    (`duplicate_keys`: key and line of each repeat); the last value is kept, as PyYAML keeps it."""
     global _loader_class
     if _loader_class is None:
         import yaml
@@ -325,6 +394,10 @@ def _strict_loader() -> type:
         base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
         class StrictLoader(base):  # type: ignore[valid-type,misc]
+            def __init__(self, stream: Any) -> None:
+                super().__init__(stream)
+                self.duplicate_keys: list[tuple[str, int]] = []
+
             def construct_mapping(self, node: Any, deep: bool = False) -> Any:
                 seen: set[Any] = set()
                 for key_node, _ in node.value:
@@ -332,9 +405,7 @@ def _strict_loader() -> type:
                         continue
                     key = self.construct_object(key_node, deep=deep)
                     if isinstance(key, typing.Hashable) and key in seen:
-                        raise yaml.constructor.ConstructorError(
-                            None, None, f"duplicate key '{key}'", key_node.start_mark
-                        )
+                        self.duplicate_keys.append((str(key), key_node.start_mark.line + 1))
                     seen.add(key)
                 return super().construct_mapping(node, deep=deep)
 
@@ -352,7 +423,7 @@ def _unknown_field(raw: dict[Any, Any], cls: type, prefix: str = "") -> str | No
     names = {f.name for f in dataclasses.fields(cls)}
     extra = [str(k) for k in raw if k not in names]
     if extra:
-        return f"unknown field '{prefix}{extra[0]}'"
+        return f"unknown field '{prefix}{extra[0]}'{suggest(extra[0], names)}"
     hints = typing.get_type_hints(cls)
     for key, value in raw.items():
         nested = _nested_dataclass(hints[key])
@@ -441,6 +512,8 @@ def _semantic_problem(entry: Any) -> str | None:
             if value is not None and value <= 0:
                 return f"field '{field_name}': must be a positive integer, got {value}"
         if entry.scaling_config is not None and (problem := entry.scaling_config.problem()):
+            return problem
+        if entry.price is not None and (problem := entry.price.problem()):
             return problem
         if entry.serve is not None:
             return _serve_problem(entry)

@@ -96,6 +96,30 @@ PLACEMENT_STRATEGIES = ("PACK", "SPREAD", "STRICT_PACK", "STRICT_SPREAD")
 
 
 @dataclass(frozen=True)
+class ModelPrice:
+    """A deployment's list price (helm_lite extension, `price:`), used by `helm-run --dry-run` to
+    estimate what a run would cost. Prices are per million tokens, as providers publish them."""
+
+    input_per_million_tokens: float
+    output_per_million_tokens: float
+    currency: str = "USD"
+
+    def problem(self) -> str | None:
+        """What is wrong with the values (the types are checked by the loader), phrased for a user."""
+        for name in ("input_per_million_tokens", "output_per_million_tokens"):
+            if getattr(self, name) < 0:
+                return f"field 'price.{name}': must not be negative, got {getattr(self, name)}"
+        if not self.currency.strip():
+            return "field 'price.currency': must not be empty"
+        return None
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
+        return (
+            prompt_tokens * self.input_per_million_tokens + completion_tokens * self.output_per_million_tokens
+        ) / 1_000_000
+
+
+@dataclass(frozen=True)
 class ScalingConfig:
     """Engine replicas on a Ray cluster (helm_lite extension, `scaling_config:`, named as RayLLM names it).
 
@@ -159,6 +183,7 @@ class ModelDeployment:
     thinking: dict[str, str] | None = None
     serve: ServeConfig | None = None  # `helm-serve` settings; see ServeConfig
     scaling_config: ScalingConfig | None = None  # Ray replicas and resources; see ScalingConfig
+    price: ModelPrice | None = None  # list price, for --dry-run's cost estimate; see ModelPrice
 
     def __post_init__(self) -> None:
         if self.model_name is None:

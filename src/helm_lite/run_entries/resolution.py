@@ -129,8 +129,9 @@ def resolve_model_and_deployment(registry: Registry, model: str, deployment: str
     if registry.get_model(model) is None:
         logger.warning(
             "Could not find model metadata for model %s in any model_metadata.yaml configuration file; "
-            "falling back to default model metadata",
+            "falling back to default model metadata%s",
             model,
+            suggest(model, registry.all_models()),  # a made-up deployment (openai/…) may hide a typo
         )
     served_by = registry.get_deployment(deployment)
     served = served_by.model_name
@@ -140,7 +141,7 @@ def resolve_model_and_deployment(registry: Registry, model: str, deployment: str
             f"but the model deployment is for a different model '{served}'"
         )
     tokenizer = served_by.tokenizer_name
-    if tokenizer and registry.get_tokenizer_config(tokenizer) is None:
+    if tokenizer and not registry.has_tokenizer_config(tokenizer):
         raise UserError(
             f"model deployment {deployment}: tokenizer {tokenizer} not found in any tokenizer_configs.yaml"
             + suggest(tokenizer, registry.all_tokenizer_configs())
