@@ -7,3 +7,12 @@ class UserError(Exception):
 
 class RunFailedError(Exception):
     """A run failed while executing; other runs go on and the CLI reports it at the end."""
+
+
+class NotImplementedInHelmLite(UserError):
+    """A run entry HELM can run that helm_lite cannot (yet): the run-entry loader skips and counts it
+    under `what` (e.g. ``commonsense:dataset=hellaswag``) instead of stopping the whole file."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"not implemented in helm_lite: {what}")
+        self.what = what

@@ -1,14 +1,20 @@
 """The presentation schema (HELM's `schema_*.yaml`): which metrics and run groups to show, and how.
 
 HELM's own schema files load unchanged (their `models` and `adapter` sections are ignored: models come
-from the registry, adapter field docs are generated). Problems are one-line `UserError`s naming the
-file, the entry and the field, because a typo in a schema otherwise just makes a column go blank.
-Run groups the schema does not name get a default (`default_run_group`), so any suite can be shown.
+from the registry, adapter field docs are generated). A field or key HELM does not know is a one-line
+`UserError` naming the file, the entry and the field (with the closest known name), because a typo in
+a schema otherwise just makes a column go blank. References HELM's own schemas leave dangling (a
+metric group naming a metric or perturbation the schema does not define, a metric defined twice) are
+one warning line each, as in HELM, and the metric is shown by its name; references the tables cannot
+do without (metric groups and subgroups of a run group) stay errors. Run groups the schema does not
+name get a default (`default_run_group`), so any suite can be shown.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import logging
 import os
 import re
 from collections.abc import Iterable
@@ -18,6 +24,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from helm_lite.common.errors import UserError
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_SCHEMA_PATH = str(Path(__file__).resolve().parent.parent / "configs" / "schema_lite.yaml")
 
@@ -49,6 +57,9 @@ DEFAULT_MAIN_METRICS = (
 DEFAULT_METRIC_GROUPS = ("accuracy", "efficiency", "general_information")
 _TEMPLATE = re.compile(r"\$\{(\w+)\}")
 _IGNORED_TOP_LEVEL = ("models", "adapter")
+# Sections whose entries only describe how to show a name: a repeated name is a warning, and the
+# later definition is the one looked up (HELM's schemas define a few metrics twice).
+_LAST_DEFINITION_WINS = ("metrics", "perturbations")
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,7 @@ class Perturbation:
     display_name: str | None = None
     short_display_name: str | None = None
     description: str | None = None
+    lower_is_better: bool | None = None  # HELM's common field; unused for perturbations
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,7 @@ class MetricGroup:
     display_name: str | None = None
     short_display_name: str | None = None
     description: str | None = None
+    lower_is_better: bool | None = None  # HELM's common field; the metrics carry the direction
     metrics: list[MetricMatcher] = field(default_factory=list)
     hide_win_rates: bool | None = None
     aggregation_strategies: list[str] | None = None
@@ -113,6 +126,7 @@ class RunGroup:
     short_display_name: str | None = None
     description: str | None = None
     short_description: str | None = None
+    lower_is_better: bool | None = None  # HELM's common field; unused for run groups
     metric_groups: list[str] = field(default_factory=list)
     subgroups: list[str] = field(default_factory=list)
     sub_splits: list[str] | None = None
@@ -256,7 +270,8 @@ def load_schema(path: str | os.PathLike[str]) -> Schema:
     known = {f.name for f in dataclasses.fields(Schema)}
     for key in data:
         if key not in known and key not in _IGNORED_TOP_LEVEL:
-            raise UserError(f"{shown}: unknown top-level key '{key}'")
+            hint = _did_you_mean(str(key), [*known, *_IGNORED_TOP_LEVEL])
+            raise UserError(f"{shown}: unknown top-level key '{key}'{hint}")
     schema = Schema(
         metrics=_entries(data, "metrics", MetricField, shown),
         perturbations=_entries(data, "perturbations", Perturbation, shown),
@@ -286,7 +301,9 @@ def _entries(data: dict[str, Any], key: str, cls: type[T], shown: str) -> list[T
         if not entry_name:
             raise UserError(f"{shown}: {label}: field 'name' must not be empty")
         if entry_name in seen:
-            raise UserError(f"{shown}: {label}: duplicate name")
+            if key not in _LAST_DEFINITION_WINS:
+                raise UserError(f"{shown}: {label}: duplicate name")
+            logger.warning("%s: %s: defined twice; the later definition is used", shown, label)
         seen.add(entry_name)
         out.append(entry)
     return out
@@ -298,7 +315,7 @@ def _build(cls: type[T], raw: dict[str, Any]) -> T:
     kwargs: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in fields:
-            raise ValueError(f"unknown field '{key}'")
+            raise ValueError(f"unknown field '{key}'{_did_you_mean(str(key), list(fields))}")
         if key == "metrics":
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                 raise ValueError("field 'metrics': expected a list of mappings")
@@ -326,6 +343,11 @@ def _build(cls: type[T], raw: dict[str, Any]) -> T:
     return cls(**kwargs)
 
 
+def _did_you_mean(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 def _str_list(key: str, value: Any) -> list[str]:
     if value is None:
         return []
@@ -335,17 +357,28 @@ def _str_list(key: str, value: Any) -> list[str]:
 
 
 def validate_schema(schema: Schema, shown: str) -> None:
-    """HELM's checks: references resolve, splits are valid, subgroups form no cycle."""
+    """HELM's checks: references resolve, splits are valid, subgroups form no cycle.
+
+    A metric group's dangling metric or perturbation is a warning (HELM's own schemas have some, e.g.
+    `schema_classic.yaml` names the undefined metric `bleu` and perturbation `synonyms`).
+    """
     for group in schema.metric_groups:
         for matcher in group.metrics:
             where = f"{shown}: metric group '{group.name}'"
             if not _TEMPLATE.search(matcher.name) and matcher.name not in schema.metric_by_name:
-                raise UserError(f"{where}: undefined metric '{matcher.name}'")
+                hint = _did_you_mean(matcher.name, list(schema.metric_by_name))
+                logger.warning("%s: undefined metric '%s'%s; shown by its name", where, matcher.name, hint)
             if not _TEMPLATE.search(matcher.split) and matcher.split not in ("test", "valid", ALL_SPLITS):
                 raise UserError(f"{where}: split must be test, valid or {ALL_SPLITS}, got '{matcher.split}'")
             pert = matcher.perturbation_name
-            if pert and not _TEMPLATE.search(pert) and pert not in schema.perturbation_by_name:
-                raise UserError(f"{where}: undefined perturbation '{pert}'")
+            if (
+                pert
+                and not pert.startswith("__")  # HELM's reserved names, such as __all__
+                and not _TEMPLATE.search(pert)
+                and pert not in schema.perturbation_by_name
+            ):
+                hint = _did_you_mean(pert, list(schema.perturbation_by_name))
+                logger.warning("%s: undefined perturbation '%s'%s", where, pert, hint)
         for strategy in group.aggregation_strategies or []:
             if strategy not in (WIN_RATE, MEAN):
                 raise UserError(

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
 from helm_lite.adaptation.adapter_spec import adapter_spec_problem
-from helm_lite.common.errors import UserError
+from helm_lite.common.errors import NotImplementedInHelmLite, UserError
 from helm_lite.registry.loader import Registry
 from helm_lite.run_entries.conf import RunEntry
 from helm_lite.run_entries.description import ParsedDescription, parse_description
 from helm_lite.run_entries.expanders import EXPANDERS
 from helm_lite.run_entries.resolution import resolve_model_and_deployment
 from helm_lite.run_specs.arguments import bind_arguments
-from helm_lite.run_specs.registry import get_run_spec_function
+from helm_lite.run_specs.helm_names import HELM_RUN_SPEC_NAMES
+from helm_lite.run_specs.registry import RUN_SPECS, get_run_spec_function
 from helm_lite.run_specs.run_spec import RunSpec, run_name_problem
 
 logger = logging.getLogger(__name__)
@@ -29,6 +31,19 @@ class Selection:
     priority: int | None = None
     max_eval_instances: int | None = None
     num_train_trials: int | None = None
+    # HELM stops at an entry whose run-spec function it lacks; by default helm_lite skips entries that
+    # name HELM run specs it has not implemented (`--exit-on-error` restores HELM's stop).
+    stop_on_unimplemented: bool = False
+
+
+def is_unimplemented(name: str) -> bool:
+    """`name` is one of HELM's run-spec functions that helm_lite (with its plug-ins) lacks."""
+    return name not in RUN_SPECS and name in HELM_RUN_SPEC_NAMES
+
+
+def unimplemented_line(name: str, count: int) -> str:
+    """The one line that reports the skipped entries naming `name`."""
+    return f"not implemented in helm_lite: {name} ({count} {'entry' if count == 1 else 'entries'})"
 
 
 def _call_run_spec_function(parsed: ParsedDescription, fn_args: dict[str, Any]) -> RunSpec:
@@ -43,6 +58,8 @@ def construct_run_specs_for(parsed: ParsedDescription, registry: Registry, descr
     """
     try:
         return _construct(parsed, registry)
+    except NotImplementedInHelmLite:
+        raise  # counted (or reported with its entry) by `construct_run_specs`
     except UserError as e:
         prefix = f"run entry {description!r}: "
         raise UserError(str(e) if str(e).startswith(prefix) else prefix + str(e)) from None
@@ -72,6 +89,7 @@ def construct_run_specs(entries: list[RunEntry], registry: Registry, selection: 
     `UserError`. A run made again identically (HELM's own conf files repeat a few entries) runs once."""
     out: list[RunSpec] = []
     made_by: dict[str, tuple[str, RunSpec]] = {}
+    skipped: Counter[str] = Counter()
     for entry in entries:
         if (
             selection.priority is not None
@@ -80,13 +98,28 @@ def construct_run_specs(entries: list[RunEntry], registry: Registry, selection: 
         ):
             continue
         parsed = parse_description(entry.description)
+        if is_unimplemented(parsed.name):
+            if selection.stop_on_unimplemented:
+                raise UserError(
+                    f"run entry {entry.description!r}: Unknown run spec name: {parsed.name} "
+                    "(a HELM run spec that helm_lite does not implement)"
+                )
+            skipped[parsed.name] += 1
+            continue
         args = dict(parsed.args)
         if selection.models_to_run is not None and "/" not in str(args.get("model", "")):
             variants = [_with_model(parsed, m) for m in selection.models_to_run]
         else:
             variants = [parsed]
         for variant in variants:
-            for rs in construct_run_specs_for(variant, registry, entry.description):
+            try:
+                made = construct_run_specs_for(variant, registry, entry.description)
+            except NotImplementedInHelmLite as e:
+                if selection.stop_on_unimplemented:
+                    raise UserError(f"run entry {entry.description!r}: {e}") from None
+                skipped[e.what] += 1
+                break
+            for rs in made:
                 for selected in _select(rs, entry, selection):
                     problem = adapter_spec_problem(selected.adapter_spec) or run_name_problem(selected.name)
                     earlier = made_by.get(selected.name)
@@ -99,6 +132,8 @@ def construct_run_specs(entries: list[RunEntry], registry: Registry, selection: 
                         raise UserError(f"run entry {entry.description!r}: {problem}")
                     made_by[selected.name] = (entry.description, selected)
                     out.append(selected)
+    for name, count in sorted(skipped.items()):
+        logger.warning("%s", unimplemented_line(name, count))
     logger.info("%d entries produced %d run specs", len(entries), len(out))
     return out
 

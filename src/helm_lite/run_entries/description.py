@@ -37,14 +37,16 @@ def parse_description(text: str) -> ParsedDescription:
         raise UserError(f"run entry {text!r}: missing run spec name before ':'")
     if not sep:
         return ParsedDescription(name=name)
-    # HELM collects arguments in a dict, so a repeated key silently keeps only its last value;
-    # that is almost always a copy-paste slip, so here it is an error.
+    # HELM collects arguments in a dict, so a repeated key silently keeps only its last value. Two
+    # different values are almost always a copy-paste slip, so here they are an error; the same
+    # value twice (HELM's own `gsm:…,stop=none,stop=none`) means what it says once.
     args: dict[str, Any] = {}
+    texts: dict[str, str] = {}
     for arg in args_text.split(","):
         key, eq, value = arg.partition("=")
         if not eq:
             raise UserError(f"run entry {text!r}: Expected <key>=<value>, got '{arg}'")
-        if key in args:
+        if texts.setdefault(key, value) != value:
             raise UserError(f"run entry {text!r}: key {key!r} is given twice")
         args[key] = parse_value(value)
     return ParsedDescription(name=name, args=tuple(args.items()))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from helm_lite.adaptation.adapter_spec import AdapterSpec
-from helm_lite.common.errors import UserError
+from helm_lite.common.errors import NotImplementedInHelmLite, UserError
 from helm_lite.run_specs.helpers import (
     exact_match_metric_specs,
     multiple_choice_joint_adapter_spec,
@@ -13,6 +13,8 @@ from helm_lite.run_specs.run_spec import RunSpec, ScenarioSpec
 
 # dataset= value → HELM scenario class; only OpenBookQA (the Lite one) is implemented.
 DATASETS = {"openbookqa": "helm.benchmark.scenarios.commonsense_scenario.OpenBookQA"}
+# The other dataset= values HELM's commonsense run spec accepts: entries naming them are skipped.
+HELM_ONLY_DATASETS = ("hellaswag", "commonsenseqa", "piqa", "siqa")
 SEPARATE_METHODS = ("multiple_choice_separate_original", "multiple_choice_separate_calibrated")
 
 
@@ -26,6 +28,8 @@ def multiple_choice_adapter_spec(method: str, instructions: str) -> AdapterSpec:
 
 
 def commonsense(dataset: str, method: str) -> RunSpec:
+    if dataset in HELM_ONLY_DATASETS:
+        raise NotImplementedInHelmLite(f"commonsense:dataset={dataset}")
     if dataset not in DATASETS:
         raise UserError(f"commonsense: unknown dataset {dataset!r} (supported: {', '.join(DATASETS)})")
     return RunSpec(
