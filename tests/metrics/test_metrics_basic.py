@@ -275,7 +275,8 @@ def test_perturbed_instances_worst_case() -> None:
     result = BasicGenerationMetric(["exact_match"]).evaluate(ScenarioState(GENERATION_SPEC, states), SERVICE)
     assert result.per_instance_stats[1].perturbation == robust
     agg = by_name(result.aggregated_stats)
-    typos = PerturbationDescription(name="typos", robustness=True)
+    # Stat names carry the perturbation's own fields (`prob`), as HELM's do.
+    typos = PerturbationDescription.from_dict({"name": "typos", "robustness": True, "prob": 0.1})
     assert agg[tn("exact_match")].mean == 1.0
     assert agg[tn("exact_match", typos)].mean == 0.0
     assert agg[tn("exact_match", ROBUST_WORST)].mean == 0.0

@@ -8,7 +8,7 @@ Field order is HELM's JSON key order, and the arithmetic mirrors HELM operation 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, make_dataclass
 from typing import Any
 
 PERTURBATION_PERTURBED = "perturbed"
@@ -28,14 +28,48 @@ class PerturbationDescription:
 
     @staticmethod
     def from_dict(d: dict[str, Any]) -> PerturbationDescription:
-        """Build from an instance's `perturbation` dict; extra (perturbation-specific) keys are ignored."""
-        return PerturbationDescription(
+        """Build from an instance's `perturbation` dict. Perturbation-specific keys (`prob`, …) become
+        fields of a subclass, after the common ones, so stat names carry them as HELM's do."""
+        extras = tuple(k for k in d if k not in _BASE_FIELDS)
+        cls = _description_class(extras) if extras else PerturbationDescription
+        values = {k: _hashable(d[k]) for k in extras}
+        return cls(
             name=d["name"],
             robustness=bool(d.get("robustness", False)),
             fairness=bool(d.get("fairness", False)),
             computed_on=d.get("computed_on", PERTURBATION_PERTURBED),
             seed=d.get("seed"),
+            **values,
         )
+
+
+_BASE_FIELDS = ("name", "robustness", "fairness", "computed_on", "seed")
+_DESCRIPTION_CLASSES: dict[tuple[str, ...], type[PerturbationDescription]] = {}
+
+
+def _description_class(extras: tuple[str, ...]) -> type[PerturbationDescription]:
+    """A frozen PerturbationDescription subclass with the fields `extras` (one class per key set)."""
+    cls = _DESCRIPTION_CLASSES.get(extras)
+    if cls is None:
+        fields = [(k, Any, None) for k in extras]
+        cls = make_dataclass(
+            "PerturbationDescription",
+            fields,
+            bases=(PerturbationDescription,),
+            frozen=True,
+            namespace={"__reduce__": _reduce_description},  # pickled by value: the class is made here
+        )
+        _DESCRIPTION_CLASSES[extras] = cls
+    return cls
+
+
+def _reduce_description(self: PerturbationDescription) -> tuple[Any, ...]:
+    return (PerturbationDescription.from_dict, ({k: v for k, v in vars(self).items() if k != "_hash"},))
+
+
+def _hashable(value: Any) -> Any:
+    # Descriptions are dict keys; a list value (none today) is kept hashable as a tuple.
+    return tuple(value) if isinstance(value, list) else value
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ class Instance:
     sub_split: str | None = None
     id: str | None = None
     perturbation: dict[str, Any] | None = None
+    # A perturbed copy's unperturbed input (set by text perturbations, as in HELM).
+    contrast_inputs: list[Input] | None = None
     extra_data: dict[str, Any] | None = None
 
     @property
