@@ -94,8 +94,10 @@ def test_completions_text_tokens_logprobs_and_stops(flavour: str, server: FakeOp
     ]
     body = server.calls("completions")[-1].body
     assert body["stop"] == ["\n", "zeta"]  # the request's stops, then the deployment's
-    assert (body["logprobs"], body["n"], body["max_tokens"], body["temperature"]) == (1, 2, 3, 0.0)
-    assert "seed" not in body and "echo" not in body
+    # HELM's log probabilities: max(top_k_per_token, n); Together's key names none and one is asked for.
+    logprobs = 2 if flavour == "openai" else 1
+    assert (body["logprobs"], body["n"], body["max_tokens"], body["temperature"]) == (logprobs, 2, 3, 0.0)
+    assert "seed" not in body and body["echo"] is False
     # A stop inside a word: the text is cut there and the token holding the stop is dropped.
     r = c.make_request(req(max_tokens=3, stop_sequences=["mm"]))
     assert texts_and_logprobs(r) == [(" delta ga", -0.1, [" delta"], {"reason": "stop"})]
@@ -122,7 +124,7 @@ def test_echo_returns_prompt_tokens_then_completion(flavour: str, server: FakeOp
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_chat_api_messages_and_logprobs(flavour: str, server: FakeOpenAIServer) -> None:
-    c = client(flavour, server.url, api="chat")
+    c = client(flavour, server.url, api="chat", logprobs=True)
     r = c.make_request(req(max_tokens=3, top_k_per_token=3))
     assert texts_and_logprobs(r) == [
         (" delta gamma beta", -0.6, [" delta", " gamma", " beta"], {"reason": "length"})
@@ -133,6 +135,9 @@ def test_chat_api_messages_and_logprobs(flavour: str, server: FakeOpenAIServer) 
         assert (body["logprobs"], body["top_logprobs"]) == (True, 3)
     else:  # Together takes an integer
         assert body["logprobs"] == 3
+    # By default each chat API is asked what HELM asks it: OpenAI's for no log probabilities.
+    default = client(flavour, server.url, api="chat").raw_request(req(max_tokens=3, top_k_per_token=3))
+    assert ("logprobs" in default) == (flavour == "together")
 
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
@@ -183,7 +188,7 @@ def test_openai_client_picks_api_model_id_and_limits(server: FakeOpenAIServer) -
     r = chat.make_request(req("one two three four five six", max_tokens=4, stop_sequences=stops))
     assert server.calls("chat")[-1].body["stop"] == ["x1", "x2", "x3", "x4"]  # OpenAI takes 4
     assert texts_and_logprobs(r) == [
-        (" six five four ", -0.6, [" six", " five", " four"], {"reason": "stop"})  # the 5th applied here
+        (" six five four ", 0.0, [], {"reason": "stop"})  # the 5th applied here; no logprobs, as HELM
     ]
     legacy = OpenAIClient(
         base_url=server.url + "/v1", api_key=KEY, model_name="openai/gpt-3.5-turbo-instruct"
@@ -236,6 +241,8 @@ def test_cache_key_is_the_request_body_without_secrets(server: FakeOpenAIServer,
         "stop": None,
         "presence_penalty": 0,
         "frequency_penalty": 0,
+        "best_of": 1,
+        "echo": False,
         "logprobs": 1,
         "random": "3",
     }
@@ -440,7 +447,7 @@ def test_helm_run_end_to_end_with_credentials_conf(
         next(runs.glob("synthetic_reasoning:mode=pattern_match*/scenario_state.json")).read_text()
     )
     completions = [s["result"]["completions"][0] for s in state["request_states"]]
-    assert all(c["text"] and c["tokens"] for c in completions)
+    assert all(c["text"] for c in completions)  # OpenAI's chat API: no log probabilities, as in HELM
     assert len(server.calls()) == 6 and {c.headers["authorization"] for c in server.calls()} == {
         f"Bearer {KEY}"
     }

@@ -9,6 +9,11 @@ ours (`helm_lite.common.retry`), bounded in attempts and total wait, and logged.
 request body (model, prompt or messages, decoding settings, ``random``), never the key or the
 server URL. A ``base_url`` that is not an http(s) URL with a host is refused when the client is
 built, before any run starts.
+
+Cache keys and stored answers are HELM's (see `helm_lite.clients.openai_compatible`), so a HELM
+``prod_env/cache/<host>.sqlite`` answers the same requests without calling the API, and HELM reads the
+answers helm_lite stores; answers stored by earlier helm_lite versions (``{"completions": …}``) are
+read too.
 """
 
 from __future__ import annotations
@@ -19,29 +24,38 @@ import logging
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from helm_lite.chat.formatter import ChatFormatter
+from helm_lite.chat.formatter import ChatFormatter, merge_stop_sequences
+from helm_lite.clients.answers import Answer
 from helm_lite.clients.base import Client
 from helm_lite.clients.openai_compatible import (
+    ChatLogprobParams,
+    OpenAIRawRequest,
     chat_body,
     completions_body,
     parse_response,
     sent_fields,
 )
+from helm_lite.clients.openai_settings import OpenAICompatibleSettings, OpenAISettings
+from helm_lite.clients.provider import standard_completions
 from helm_lite.clients.rendering import PromptRenderer
+from helm_lite.clients.settings import settings_from_args
 from helm_lite.common import secrets
 from helm_lite.common.cache import SqliteCache
 from helm_lite.common.credentials import Credentials, missing_key_message
 from helm_lite.common.errors import UserError
-from helm_lite.common.request import Request
+from helm_lite.common.request import GeneratedOutput, Request
 from helm_lite.common.retry import (
     MalformedAnswerError,
     RetriesExhaustedError,
     RetryPolicy,
     call_with_retries,
 )
+
+if TYPE_CHECKING:
+    from helm_lite.registry.schema import ModelDeployment
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +68,7 @@ class HostedAPIError(Exception):
     """A request the API refused (not retried), with any key blanked from the message."""
 
 
-class OpenAICompatibleClient(Client):
+class OpenAICompatibleClient(Client[OpenAIRawRequest]):
     """An OpenAI-compatible server: ``base_url`` (ending in ``/v1``), the served ``model`` name, and
     ``api: completions`` (default; prompts chat-formatted here when the deployment says so) or ``chat``."""
 
@@ -70,37 +84,45 @@ class OpenAICompatibleClient(Client):
     max_completion_logprobs: int = 20
     #: Most stop sequences the API takes (the rest are applied to the text afterwards).
     max_stop_sequences: int | None = None
+    #: Whether the chat API is asked for log probabilities when the deployment does not say: as
+    #: HELM's client for the same API does, so the cache key is HELM's.
+    chat_logprobs_by_default: bool = False
+    #: HELM's vLLM client asks greedy completions for one candidate (``best_of``), as vLLM requires.
+    greedy_best_of_one: bool = True
+
+    #: The dataclass this client's `client_spec.args` are read into.
+    settings_class: ClassVar[type[OpenAICompatibleSettings]] = OpenAICompatibleSettings
 
     def __init__(
         self,
-        base_url: str | None = None,
-        model: str | None = None,
-        api: str | None = None,
-        api_key: str | None = None,
-        timeout_s: float = 120.0,
-        retry: Mapping[str, Any] | None = None,
-        logprobs: bool = True,
         cache: SqliteCache | None = None,
-        deployment: Any = None,
+        deployment: ModelDeployment | None = None,
         model_name: str | None = None,
         tokenizer: Any = None,
         credentials: Credentials | None = None,
+        **args: object,
     ) -> None:
+        """`args`: the fields of `settings_class`; the named parameters are injected by the registry."""
         super().__init__(cache)
         self.deployment = deployment
-        self.name = getattr(deployment, "name", None) or model_name or model or type(self).__name__
+        named = deployment.name if deployment is not None else model_name or type(self).__name__
+        settings = self.settings = settings_from_args(self.settings_class, args, f"model deployment {named}")
+        self.name = (
+            deployment.name if deployment is not None else model_name or settings.model or type(self).__name__
+        )
         where = f"model deployment {self.name}"
         if importlib.util.find_spec(self.sdk_module) is None:  # found without importing it
             raise UserError(
                 f"{where}: {type(self).__name__} needs the {self.sdk_module} package; "
                 f"pip install 'helm-lite[{self.sdk_module}]'"
             )
-        self.host = getattr(deployment, "host_organization", None) or self.name.split("/")[0]
+        self.host = deployment.host_organization if deployment is not None else self.name.split("/")[0]
         self.credentials = credentials if credentials is not None else Credentials()
-        self.model = model or self.default_model(model_name or self.name)
-        self.api = api or self.default_api(self.model)
+        self.model = settings.model or self.default_model(model_name or self.name)
+        self.api = settings.api or self.default_api(self.model)
         if self.api not in APIS:
             raise UserError(f"{where}: api must be one of {', '.join(APIS)}, got {self.api!r}")
+        base_url = settings.base_url
         self.base_url = base_url or self.credentials.get(f"{self.host}BaseUrl") or self.default_base_url
         if not self.base_url:
             raise UserError(f"{where}: client_spec args need base_url (e.g. http://localhost:8000/v1)")
@@ -108,13 +130,16 @@ class OpenAICompatibleClient(Client):
             check_base_url(base_url, f"{where}: client_spec.args.base_url")
         elif self.base_url != self.default_base_url:
             check_base_url(self.base_url, f"{where}: {self.host}BaseUrl in {self.credentials.source}")
+        timeout_s = settings.timeout_s
         if isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float)) or timeout_s <= 0:
             raise UserError(f"{where}: timeout_s must be a positive number of seconds, got {timeout_s!r}")
         self.timeout_s = float(timeout_s)
-        self.retry_policy = RetryPolicy.from_args(retry, where)
-        self.want_logprobs = logprobs
+        self.retry_policy = RetryPolicy.from_args(settings.retry, where)
+        want = settings.want_logprobs
+        default = self.api == "completions" or self.chat_logprobs_by_default
+        self.want_logprobs = want if want is not None else default
         self.tokenizer = tokenizer
-        key = api_key or self.credentials.api_key(self.host, self.name, self.env_var)
+        key = settings.api_key or self.credentials.api_key(self.host, self.name, self.env_var)
         if key is None and self.requires_key:
             raise UserError(missing_key_message(self.host, self.env_var or "", self.credentials, where))
         secrets.remember(key)
@@ -149,7 +174,7 @@ class OpenAICompatibleClient(Client):
             base_url=self.base_url, api_key=self._api_key, max_retries=0, timeout=self.timeout_s
         )
 
-    def chat_logprob_params(self, top_k: int) -> dict[str, Any]:
+    def chat_logprob_params(self, top_k: int) -> ChatLogprobParams:
         return {"logprobs": True, "top_logprobs": min(max(top_k, 0), 20)}
 
     # --- helpers ----------------------------------------------------------------------------------
@@ -165,8 +190,8 @@ class OpenAICompatibleClient(Client):
 
     def _check_chat_formatting(self, where: str) -> None:
         """Local chat formatting only makes sense for completions, and a template needs an HF tokenizer."""
-        chat_template = getattr(self.deployment, "chat_template", None)
-        prompt_format = getattr(self.deployment, "prompt_format", None)
+        chat_template = self.deployment.chat_template if self.deployment is not None else None
+        prompt_format = self.deployment.prompt_format if self.deployment is not None else None
         if self.api == "chat" and (chat_template is not None or prompt_format is not None):
             raise UserError(
                 f"{where}: chat_template/prompt_format format prompts for api: completions; "
@@ -187,16 +212,34 @@ class OpenAICompatibleClient(Client):
         return make_chat_formatter(self.deployment, lambda: self.tokenizer.hf_tokenizer)
 
     # --- Client contract -----------------------------------------------------------------------------
-    def raw_request(self, request: Request) -> dict[str, Any]:
+    def raw_request(self, request: Request) -> OpenAIRawRequest:
         rendered = self.renderer.render(request)
         top_k = max(1, request.top_k_per_token)
         if self.api == "chat":
-            params = self.chat_logprob_params(top_k) if self.want_logprobs else {}
+            params = self.chat_logprob_params(top_k) if self.want_logprobs else ChatLogprobParams()
             return chat_body(request, self.model, rendered, params, self.max_stop_sequences)
+        top_k = max(top_k, request.num_completions)  # HELM's logprobs: max(top_k_per_token, n)
         top = min(top_k, self.max_completion_logprobs) if self.want_logprobs else None
-        return completions_body(request, self.model, rendered, top, self.max_stop_sequences)
+        return completions_body(
+            request, self.model, rendered, top, self.max_stop_sequences, self.greedy_best_of_one
+        )
 
-    def compute(self, raw_request: dict[str, Any]) -> dict[str, Any]:
+    def sent_body(self, raw_request: OpenAIRawRequest) -> dict[str, object]:
+        """What the SDK is sent for a raw request."""
+        return sent_fields(raw_request)
+
+    def parse_completions(self, request: Request, answer: Answer) -> list[GeneratedOutput]:
+        """An API answer as stored (HELM's shape), or an earlier helm_lite's ``{"completions": …}``."""
+        if "completions" in answer:
+            return standard_completions(answer)
+        late: list[str] = []
+        if self.max_stop_sequences is not None:
+            stops = merge_stop_sequences(list(request.stop_sequences), list(self.renderer.extra_stops))
+            late = stops[self.max_stop_sequences :]
+        completions = parse_response(cast("dict[str, Any]", answer), request.echo_prompt, late)
+        return standard_completions({"completions": completions})
+
+    def compute(self, raw_request: OpenAIRawRequest) -> Answer:
         chat = "messages" in raw_request
         if chat and raw_request.get("echo"):
             raise HostedAPIError(
@@ -204,7 +247,7 @@ class OpenAICompatibleClient(Client):
                 "language_modeling and multiple_choice_separate adapters) need api: completions; "
                 "the chat API cannot echo the prompt"
             )
-        body = sent_fields(raw_request)
+        body = self.sent_body(raw_request)
         sdk = self.sdk
         create = sdk.chat.completions.create if chat else sdk.completions.create
 
@@ -226,10 +269,9 @@ class OpenAICompatibleClient(Client):
         except Exception as e:  # refused (4xx), bad answer…: say so without any key
             text = " ".join((str(e).strip() or type(e).__name__).split())
             raise HostedAPIError(f"{self.name}: {type(e).__name__}: {self.redact(text)}") from None
-        completions = parse_response(raw_request, response)
-        if not completions:
+        if not response["choices"]:
             raise HostedAPIError(f"{self.name}: the API answered with no choices")
-        return {"completions": completions}
+        return cast("Answer", response)  # stored as HELM stores it; read by `parse_completions`
 
 
 def check_base_url(url: str, where: str) -> None:
@@ -267,41 +309,25 @@ class OpenAIClient(OpenAICompatibleClient):
     requires_key = True
     max_completion_logprobs = 5
     max_stop_sequences = 4
+    greedy_best_of_one = False
 
     COMPLETIONS_MODELS = ("gpt-3.5-turbo-instruct", "davinci-002", "babbage-002")
     ARG_ALIASES = {"openai_model_name": "model"}  # HELM's name
 
+    settings_class = OpenAISettings
+    settings: OpenAISettings
+
     def __init__(
         self,
-        base_url: str | None = None,
-        model: str | None = None,
-        api: str | None = None,
-        api_key: str | None = None,
-        timeout_s: float = 120.0,
-        retry: Mapping[str, Any] | None = None,
-        logprobs: bool = True,
-        org_id: str | None = None,
         cache: SqliteCache | None = None,
-        deployment: Any = None,
+        deployment: ModelDeployment | None = None,
         model_name: str | None = None,
         tokenizer: Any = None,
         credentials: Credentials | None = None,
+        **args: object,
     ) -> None:
-        super().__init__(
-            base_url=base_url,
-            model=model,
-            api=api,
-            api_key=api_key,
-            timeout_s=timeout_s,
-            retry=retry,
-            logprobs=logprobs,
-            cache=cache,
-            deployment=deployment,
-            model_name=model_name,
-            tokenizer=tokenizer,
-            credentials=credentials,
-        )
-        self.org_id = org_id or self.credentials.get(f"{self.host}OrgId")
+        super().__init__(cache, deployment, model_name, tokenizer, credentials, **args)
+        self.org_id = self.settings.org_id or self.credentials.get(f"{self.host}OrgId")
 
     def default_model(self, model_name: str) -> str:
         return model_name.split("/", 1)[-1]  # openai/gpt-4o-mini → gpt-4o-mini

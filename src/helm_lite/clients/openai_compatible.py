@@ -1,8 +1,11 @@
 """Request bodies for, and answers from, OpenAI-style APIs (OpenAI, vLLM, llama.cpp, Ray Serve, Together).
 
-Pure data shaping, no SDK: the client builds a body with `completions_body` / `chat_body` (that body,
-plus ``random``, is the cache key) and turns the SDK's answer, dumped to a dict, into helm_lite's
-completion dicts with `parse_response`. Both log-probability layouts in use are understood:
+Pure data shaping, no SDK: the client builds a raw request with `completions_body`,
+`together_completions_body` or `chat_body` — the fields and values HELM's own clients key their cache
+on for the same request, plus ``random`` — and sends its `sent_fields`. The cache stores the API's
+answer as HELM does (the SDK's answer dumped to a dict, plus the request time), so HELM and helm_lite
+answer each other's requests; `parse_response` turns it into helm_lite's completion dicts. Both
+log-probability layouts in use are understood:
 OpenAI's (``logprobs.tokens``/``token_logprobs`` for completions, ``logprobs.content`` for chat) and
 Together's (``tokens``/``token_logprobs`` for chat too, and echoed prompts in a top-level ``prompt``).
 """
@@ -11,32 +14,72 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict
 
+from helm_lite.clients.answers import CompletionDict, TokenDict
 from helm_lite.clients.rendering import RenderedPrompt
 from helm_lite.clients.stops import cut_at_stop, tokens_within
 from helm_lite.common.request import Request
 
-#: Keys of a raw request that are not sent to the API (they only make the cache key distinct).
-KEY_ONLY_FIELDS = ("random", "stop_after")
+#: Keys of a raw request that are not sent to the API (they only make the cache key distinct, or
+#: are HELM's key fields that these APIs do not take).
+KEY_ONLY_FIELDS = ("random", "stop_after", "request_type")
+#: HELM's legacy Together key names the request kind.
+TOGETHER_REQUEST_TYPE = "language-model-inference"
 
 
-def sampling_seed(body: dict[str, Any]) -> int:
+class _BodyFields(TypedDict):
+    model: str
+    temperature: float
+    top_p: float
+    max_tokens: int
+    n: int
+    stop: list[str] | None
+
+
+class OpenAIRawRequest(_BodyFields, total=False):
+    """The request body of either API (``prompt`` for completions, ``messages`` for chat), which is
+    also the raw request (cache key); `KEY_ONLY_FIELDS` are never sent."""
+
+    presence_penalty: float  # absent from HELM's Together key unless set
+    frequency_penalty: float
+    prompt: str  # completions API
+    messages: list[dict[str, str]]  # chat API
+    echo: bool  # refused by the client with the chat API: kept so the key says what was asked
+    best_of: int  # completions: candidates per returned completion (HELM: max(top_k_per_token, n))
+    logprobs: bool | int  # completions: top log probabilities per token; chat: see ChatLogprobParams
+    request_type: str  # HELM's legacy Together key
+    top_logprobs: int  # OpenAI chat
+    stop_after: list[str]  # stops past the API's limit: applied to the text here
+    random: str  # the HELM trial
+    seed: int  # sampled requests only
+
+
+class ChatLogprobParams(TypedDict, total=False):
+    """How a chat API is asked for log probabilities: OpenAI's ``logprobs: true`` and
+    ``top_logprobs``, or Together's ``logprobs: <how many>``."""
+
+    logprobs: bool | int
+    top_logprobs: int
+
+
+def sampling_seed(body: Mapping[str, object]) -> int:
     """A seed derived from everything that defines the request (incl. ``random``), so a sampled
     answer is reproducible and each HELM trial (different ``random``) gets its own draw."""
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).digest()
     return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
 
 
-def _common(request: Request, model: str, stops: list[str], max_stops: int | None) -> dict[str, Any]:
+def _common(request: Request, model: str, stops: list[str], max_stops: int | None) -> OpenAIRawRequest:
     sent, kept = (stops[:max_stops], stops[max_stops:]) if max_stops is not None else (stops, [])
-    body: dict[str, Any] = {
+    body: OpenAIRawRequest = {
         "model": model,
         "temperature": request.temperature,
         "top_p": request.top_p,
         "max_tokens": request.max_tokens,
         "n": request.num_completions,
-        "stop": sent or None,
+        "stop": sent or None,  # HELM's key: None for no stops
         "presence_penalty": request.presence_penalty,
         "frequency_penalty": request.frequency_penalty,
     }
@@ -45,7 +88,7 @@ def _common(request: Request, model: str, stops: list[str], max_stops: int | Non
     return body
 
 
-def _finish(body: dict[str, Any], request: Request) -> dict[str, Any]:
+def _finish(body: OpenAIRawRequest, request: Request) -> OpenAIRawRequest:
     if request.random is not None:
         body["random"] = request.random
     if request.temperature > 0:
@@ -59,15 +102,48 @@ def completions_body(
     rendered: RenderedPrompt,
     top_logprobs: int | None,
     max_stops: int | None = None,
-) -> dict[str, Any]:
-    """``/v1/completions``. `top_logprobs` None asks for no log probabilities (echo still needs them)."""
+    greedy_best_of_one: bool = False,
+) -> OpenAIRawRequest:
+    """``/v1/completions``, keyed as HELM's OpenAI completions client: ``best_of`` and ``echo``
+    always, `top_logprobs` (the client passes HELM's ``max(top_k_per_token, n)``, capped at the API's
+    limit) or None for no log probabilities (echo still needs them). `greedy_best_of_one`: HELM's
+    vLLM client asks greedy requests for one candidate (vLLM refuses more)."""
     body = _common(request, model, rendered.stop_sequences, max_stops)
     body["prompt"] = rendered.text
+    best_of = max(request.top_k_per_token, request.num_completions)
+    body["best_of"] = 1 if greedy_best_of_one and request.temperature == 0 else best_of
+    body["echo"] = request.echo_prompt
     if request.echo_prompt:
-        body["echo"] = True
         top_logprobs = max(1, top_logprobs or 1)
     if top_logprobs is not None:
         body["logprobs"] = top_logprobs
+    return _finish(body, request)
+
+
+def together_completions_body(
+    request: Request, model: str, rendered: RenderedPrompt, logprobs: bool
+) -> OpenAIRawRequest:
+    """Together's completions, keyed as HELM's ``TogetherClient``: no penalties (added when set, as they
+    change the answer), ``best_of`` = top_k_per_token (key only), and answers with log probabilities
+    (``logprobs: 0`` in the key when they are turned off)."""
+    body: OpenAIRawRequest = {
+        "request_type": TOGETHER_REQUEST_TYPE,
+        "model": model,
+        "prompt": rendered.text,
+        "temperature": request.temperature,
+        "top_p": request.top_p,
+        "max_tokens": request.max_tokens,
+        "n": request.num_completions,
+        "best_of": request.top_k_per_token,
+        "stop": rendered.stop_sequences or None,
+        "echo": request.echo_prompt,
+    }
+    if request.presence_penalty:
+        body["presence_penalty"] = request.presence_penalty
+    if request.frequency_penalty:
+        body["frequency_penalty"] = request.frequency_penalty
+    if not logprobs and not request.echo_prompt:
+        body["logprobs"] = 0
     return _finish(body, request)
 
 
@@ -75,21 +151,28 @@ def chat_body(
     request: Request,
     model: str,
     rendered: RenderedPrompt,
-    logprob_params: dict[str, Any],
+    logprob_params: ChatLogprobParams,
     max_stops: int | None = None,
-) -> dict[str, Any]:
+) -> OpenAIRawRequest:
     """``/v1/chat/completions``: the prompt (or the request's messages) as the conversation."""
     body = _common(request, model, rendered.stop_sequences, max_stops)
     body["messages"] = rendered.conversation
-    body.update(logprob_params)
+    if "logprobs" in logprob_params:
+        body["logprobs"] = logprob_params["logprobs"]
+    if "top_logprobs" in logprob_params:
+        body["top_logprobs"] = logprob_params["top_logprobs"]
     if request.echo_prompt:
         body["echo"] = True  # refused by the client: kept so the key says what was asked
     return _finish(body, request)
 
 
-def sent_fields(raw_request: dict[str, Any]) -> dict[str, Any]:
-    """The body the SDK sends: key-only fields and unset (None) values dropped."""
-    return {k: v for k, v in raw_request.items() if k not in KEY_ONLY_FIELDS and v is not None}
+def sent_fields(raw_request: OpenAIRawRequest) -> dict[str, object]:
+    """The body the SDK sends: key-only fields and unset (None) values dropped, and ``best_of`` when
+    it is no more than ``n`` (the API's default then, which some servers refuse to be sent)."""
+    body = {k: v for k, v in raw_request.items() if k not in KEY_ONLY_FIELDS and v is not None}
+    if raw_request.get("best_of", 0) <= raw_request["n"]:
+        body.pop("best_of", None)
+    return body
 
 
 # --- answers ------------------------------------------------------------------------------------
@@ -117,7 +200,7 @@ def _fit_tokens(pairs: list[tuple[str, float]], text: str) -> list[tuple[str, fl
     return pairs[: tokens_within([t for t, _ in pairs], len(text))]
 
 
-def _prompt_pairs(response: dict[str, Any], index: int) -> tuple[str, list[tuple[str, float]]] | None:
+def _prompt_pairs(response: Mapping[str, Any], index: int) -> tuple[str, list[tuple[str, float]]] | None:
     """Together's echo: the prompt and its logprobs in ``response["prompt"]``."""
     prompts = response.get("prompt")
     if not isinstance(prompts, list) or not prompts:
@@ -129,18 +212,19 @@ def _prompt_pairs(response: dict[str, Any], index: int) -> tuple[str, list[tuple
     return (str(item.get("text") or ""), pairs or [])
 
 
-def parse_response(raw_request: dict[str, Any], response: dict[str, Any]) -> list[dict[str, Any]]:
-    """helm_lite completion dicts (text, logprob sum, tokens, finish_reason) from an API answer.
+def parse_response(
+    response: Mapping[str, Any], echo: bool = False, late_stops: Sequence[str] = ()
+) -> list[CompletionDict]:
+    """helm_lite completion dicts (text, logprob sum, tokens, finish_reason) from an API answer
+    (chat or completions, told apart by the choices' ``message``).
 
-    With echo the text and tokens start with the prompt's (the first prompt token has logprob 0,
-    as in the Hugging Face client). Stops the API could not take are applied here.
+    With `echo` the text and tokens start with the prompt's (the first prompt token has logprob 0,
+    as in the Hugging Face client). `late_stops`, the stops the API could not take, are applied here.
     """
-    chat = "messages" in raw_request
-    echo = bool(raw_request.get("echo"))
-    late_stops = list(raw_request.get("stop_after") or [])
-    completions = []
+    late_stops = list(late_stops)
+    completions: list[CompletionDict] = []
     for choice in response.get("choices") or []:
-        if chat:
+        if "message" in choice:
             message = choice.get("message") or {}
             text = str(message.get("content") or choice.get("text") or "")
         else:
@@ -157,7 +241,7 @@ def parse_response(raw_request: dict[str, Any], response: dict[str, Any]) -> lis
             reason = "stop" if stopped else reason
         text = prefix + text
         pairs = _fit_tokens(pairs, text) if pairs is not None else []
-        tokens = [{"text": t, "logprob": lp} for t, lp in pairs]
+        tokens: list[TokenDict] = [{"text": t, "logprob": lp} for t, lp in pairs]
         completions.append(
             {
                 "text": text,
