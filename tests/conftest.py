@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from data_mirror import DEFAULT_MIRROR, data_mirror
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = REPO.parent / "shared" / "data" / "scenarios"
+# $HELM_LITE_DATA_MIRROR first, else ../shared/data/scenarios (see data_mirror.py).
+SHARED_DATA = data_mirror()
 
 
 @dataclass
@@ -50,8 +52,9 @@ def smollm2_path() -> str:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """In CI the real-data tests must run: a missing shared data mirror is an error, not a skip."""
+    """In CI the real-data tests must run: a missing data mirror is an error, not a skip."""
     if os.environ.get("CI") and not SHARED_DATA.is_dir():
         raise pytest.UsageError(
-            f"CI needs the shared data mirror at {SHARED_DATA} (real-data tests would skip)"
+            f"CI needs the data mirror at {SHARED_DATA} ($HELM_LITE_DATA_MIRROR, else "
+            f"{DEFAULT_MIRROR}); real-data tests would skip"
         )

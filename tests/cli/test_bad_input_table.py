@@ -136,6 +136,32 @@ CASES = [
         files={"f.txt": "x"},
         env={"HELM_LITE_DATA_MIRROR": "f.txt"},
     ),
+    # HELM's flags that cannot apply in helm_lite (cli/helm_flags.py), and bad values of HELM's ones.
+    row("helm_server_url", entry(OK, "--server-url", "http://x"), "--server-url", "not supported", sub=True),
+    row("helm_mongo_uri", entry(OK, "--mongo-uri", "mongodb://h/db"), "--mongo-uri", "SQLite only"),
+    row("helm_runner_class", entry(OK, "--runner-class-name", "a.B"), "--runner-class-name", "--plugins"),
+    row("helm_cache_instances_only", entry(OK, "--cache-instances-only"), "--cache-instances-only"),
+    row("helm_hf_model_no_org", entry(OK, "--enable-huggingface-models", "gpt2"), "'gpt2'", "namespace/"),
+    row("helm_hf_model_two_revisions", entry(OK, "--enable-huggingface-models", "a/b@1@2"), "'a/b@1@2'"),
+    row(
+        "helm_local_hf_model_missing",
+        entry(OK, "--enable-local-huggingface-models", "nosuch"),
+        "--enable-local-huggingface-models 'nosuch': not a directory",
+    ),
+    row(
+        "helm_local_hf_model_no_config",
+        entry(OK, "--enable-local-huggingface-models", "emptymodel"),
+        "--enable-local-huggingface-models 'emptymodel'",
+        "no tokenizer_config.json or config.json",
+        files={"emptymodel": DIR},
+    ),
+    row(
+        "helm_log_config_not_a_mapping",
+        entry(OK, "--log-config", "log.yaml"),
+        "--log-config 'log.yaml'",
+        "expected a mapping",
+        files={"log.yaml": "- a list\n"},
+    ),
     # --- output and local paths ------------------------------------------------------------------
     row(
         "output_is_file",
@@ -215,7 +241,7 @@ CASES = [
         "key 'mode' is given twice",
         sub=True,
     ),
-    row("entry_model_twice", entry(OK + ",model=simple/model1"), "key 'model' is given twice"),
+    row("entry_model_twice", entry(OK + ",model=simple/model2"), "key 'model' is given twice"),
     row(
         "unknown_run_spec",
         entry("synthetic_reasonin:mode=induction,model=simple/model1"),
@@ -636,11 +662,11 @@ CASES = [
         files={DEPLOYMENTS: deployment(name="plain")},
     ),
     row(
-        "deployments_duplicate_key",
+        "deployments_typo_of_helm_field",
         entry(OK),
-        "prod_env/model_deployments.yaml: invalid YAML",
-        "duplicate key 'tokenizer_name'",
-        files={DEPLOYMENTS: deployment(extra="    tokenizer_name: simple/tokenizer1\n")},
+        "prod_env/model_deployments.yaml: entry 'acme/m': unknown field 'deprecatd'",
+        "(did you mean: deprecated?)",
+        files={DEPLOYMENTS: deployment(deprecatd="true")},
     ),
     row(
         "deployments_missing_client_spec",

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from data_mirror import MIRROR  # $HELM_LITE_DATA_MIRROR, else ../shared/data/scenarios
 
 from helm_lite.metrics.scoring import SCORERS
 
-MIRROR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "scenarios"
 FILES = [
     "per_instance_stats.json",
     "run_info.json",

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from data_mirror import MIRROR  # $HELM_LITE_DATA_MIRROR, else ../shared/data/scenarios
 
 from helm_lite.adaptation.registry import make_adapter
 from helm_lite.adaptation.request_state import RequestState
@@ -31,7 +32,6 @@ from helm_lite.scenarios.legalbench import (
 from helm_lite.tokenizers.simple import SimpleTokenizer
 from helm_lite.window.service import WindowService
 
-MIRROR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "scenarios"
 needs_mirror = pytest.mark.skipif(not MIRROR.is_dir(), reason="shared data mirror not present")
 WINDOW = WindowService(SimpleTokenizer(), max_sequence_length=1_000_000)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from data_mirror import MIRROR  # $HELM_LITE_DATA_MIRROR, else ../shared/data/scenarios
 
 from helm_lite.adaptation.registry import make_adapter
 from helm_lite.adaptation.request_state import RequestState
@@ -22,11 +23,17 @@ from helm_lite.run_specs.registry import get_run_spec_function
 from helm_lite.run_specs.run_spec import RunSpec
 from helm_lite.runner import downsample
 from helm_lite.scenarios.base import EVAL_SPLITS, Instance, with_ids
-from helm_lite.scenarios.math import DATA_DIR, MATHScenario, hf_order, last_boxed, read_rows
+from helm_lite.scenarios.math import (
+    DATA_DIR,
+    PARTIAL_TRAIN_WARNED,
+    MATHScenario,
+    hf_order,
+    last_boxed,
+    read_rows,
+)
 from helm_lite.tokenizers.simple import SimpleTokenizer
 from helm_lite.window.service import WindowService
 
-MIRROR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "scenarios"
 needs_mirror = pytest.mark.skipif(not MIRROR.is_dir(), reason="shared data mirror not present")
 WINDOW = WindowService(SimpleTokenizer(), max_sequence_length=1_000_000)
 INSTRUCTIONS = (
@@ -73,6 +80,7 @@ def test_hf_order_on_a_small_list() -> None:
 
 @needs_mirror
 def test_lite_prompt_on_real_data(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    PARTIAL_TRAIN_WARNED.clear()  # the warning comes once per process
     with caplog.at_level(logging.WARNING):
         instances = _instances(tmp_path)
     assert "train.partial.jsonl, a partial train split" in caplog.text

@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from data_mirror import MIRROR  # $HELM_LITE_DATA_MIRROR, else ../shared/data/scenarios
 
 from helm_lite.adaptation.examples import sample_examples
 from helm_lite.adaptation.registry import make_adapter
@@ -23,7 +24,6 @@ from helm_lite.scenarios.mmlu import DATA_URL, MMLUScenario
 from helm_lite.tokenizers.simple import SimpleTokenizer
 from helm_lite.window.service import WindowService
 
-MIRROR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "scenarios"
 needs_mirror = pytest.mark.skipif(not MIRROR.is_dir(), reason="shared data mirror not present")
 WINDOW = WindowService(SimpleTokenizer(), max_sequence_length=1_000_000)
 

@@ -9,13 +9,21 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 EXIT_USER_ERROR = 2
 
 
 class ArgumentParser(argparse.ArgumentParser):
-    """argparse prints usage plus the error; we print just one line naming the flag."""
+    """argparse prints usage plus the error; we print just one line naming the flag.
+
+    `--help` shows each flag's default (see `help_format.DefaultsHelpFormatter`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from helm_lite.cli.help_format import DefaultsHelpFormatter
+
+        kwargs.setdefault("formatter_class", DefaultsHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         print(f"{self.prog}: error: {message}", file=sys.stderr)

@@ -8,6 +8,7 @@ import os
 import sys
 
 from helm_lite.cli.common import ArgumentParser, fail, path_component, setup_logging
+from helm_lite.cli.helm_flags import add_helm_server_flags, apply_helm_flags
 
 PROG = "helm-server"
 logger = logging.getLogger("helm_lite")
@@ -35,7 +36,16 @@ def host_name(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = ArgumentParser(prog=PROG, description="Serve a read-only web view of helm-run results.")
+    from helm_lite.cli.help_format import examples
+
+    p = ArgumentParser(
+        prog=PROG,
+        description="Serve a read-only web view of helm-run results.",
+        epilog=examples(
+            "helm-server                         # the suite with the newest run, on 127.0.0.1:8000",
+            "helm-server --suite demo --port 8080",
+        ),
+    )
     p.add_argument(
         "--suite",
         "--suites",
@@ -44,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=path_component,
         default=None,
         metavar="SUITE",
-        help="suite(s) to serve, folders of <output-path>/runs/ (default: the most recently modified one)",
+        help="suite(s) to serve, folders of <output-path>/runs/ (default: the suite with the newest run)",
     )
     p.add_argument("-o", "--output-path", default="benchmark_output", help="root output directory")
     p.add_argument(
@@ -71,29 +81,24 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the packaged schema_lite.yaml)",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    add_helm_server_flags(p)
     return p
 
 
 def pick_suites(output_path: str, requested: list[str] | None) -> list[str]:
-    """The requested suites (each must exist), or the most recently modified suite folder."""
-    runs_dir = os.path.join(output_path, "runs")
+    """The requested suites (each must exist), or the suite with the newest run."""
+    from helm_lite.cli.suites import resolve_suites
+    from helm_lite.common.errors import UserError
+
     try:
-        found = sorted(n for n in os.listdir(runs_dir) if os.path.isdir(os.path.join(runs_dir, n)))
-    except OSError:
-        found = []
-    if requested is None:
-        if not found:
-            fail(PROG, f"No suites found in {runs_dir} (run helm-run first, or pass --output-path)")
-        return [max(found, key=lambda n: os.path.getmtime(os.path.join(runs_dir, n)))]
-    for suite in requested:
-        if suite not in found:
-            available = ", ".join(found) if found else "none"
-            fail(PROG, f"no suite {suite!r} in {runs_dir} (available: {available})")
-    return list(dict.fromkeys(requested))
+        return resolve_suites(output_path, requested)
+    except UserError as e:
+        fail(PROG, str(e))
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    apply_helm_flags(PROG, args)
     setup_logging(args.verbose)
     if not os.path.isdir(args.output_path):
         fail(PROG, f"--output-path: no such directory: {args.output_path!r}")
@@ -106,11 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server = create_server(
             args.output_path,
-            suites,
+            suites if args.suites else None,  # without --suite: every suite, new ones included
             host=args.host,
             port=args.port,
             allowed_hosts=args.allowed_hosts,
             schema_path=args.schema_path,
+            default_suite=suites[0],
         )
     except UserError as e:
         fail(PROG, f"--schema-path: {e}")

@@ -199,12 +199,19 @@ class MATHScenario(Scenario):
                 path = source.file(f"{DATA_DIR}/train.partial.jsonl", check=check_file)
             except UserError:
                 raise UserError(f"MATH train split: {full_missing}. {_WHY_NO_DOWNLOAD}") from None
-        logger.warning(
-            "MATH: using %s, a partial train split; in-context examples and train order differ from "
-            "HELM's for subjects whose train rows are incomplete",
-            path,
-        )
+        if str(path) not in PARTIAL_TRAIN_WARNED:  # once per file, not once per subject and level
+            PARTIAL_TRAIN_WARNED.add(str(path))
+            logger.warning(
+                "MATH: using %s, a partial train split; in-context examples and train order differ "
+                "from HELM's for subjects whose train rows are incomplete",
+                path,
+            )
         return read_rows(path)
+
+
+# Partial train files already warned about in this process: HELM Lite has 7 MATH subjects × 5
+# settings, and one warning says all there is to say.
+PARTIAL_TRAIN_WARNED: set[str] = set()
 
 
 _WHY_NO_DOWNLOAD = (
