@@ -2,7 +2,10 @@
 
 `raw_requests_before_rendering.json` holds the raw requests (cache keys) and sampling seeds that the
 HuggingFace, vLLM and OpenAI-compatible clients produced for these requests before they shared one
-renderer; a change here would silently orphan every cached answer, so they must stay identical.
+renderer; a change here would silently orphan every cached answer, so they must stay identical
+(apart from the model's identity, which local models' keys gained on purpose: `tests/models/test_identity.py`).
+The OpenAI-style and Together entries were then changed on purpose to the keys HELM writes for the same
+requests (`tests/clients/test_helm_cache_reuse.py`).
 """
 
 from __future__ import annotations
@@ -88,12 +91,15 @@ def built(smollm2_path: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, client in clients().items():
         raws = [client.raw_request(r) for r in requests()]
-        out[name] = raws
         sampled = [r for r in raws if r["temperature"] > 0]
-        if name.startswith("hf"):  # the HF seed ignores the engine: both engines draw alike
-            out[f"{name}_seeds"] = [request_seed(r, ignore=("engine",)) for r in sampled]
+        # The seeds ignore the model's identity; the HF seed also ignores the engine (both draw alike).
+        if name.startswith("hf"):
+            out[f"{name}_seeds"] = [request_seed(r, ignore=("engine", "identity")) for r in sampled]
         if name.startswith("vllm"):
-            out[f"{name}_seeds"] = [request_seed(r) for r in sampled]
+            out[f"{name}_seeds"] = [request_seed(r, ignore=("identity",)) for r in sampled]
+        if name.startswith(("hf", "vllm")):  # local models' keys gained the model's identity since
+            assert all(r.pop("identity").startswith("sha256:") for r in raws)
+        out[name] = raws
     return out
 
 
@@ -133,6 +139,16 @@ def test_chat_conversation_is_the_requests_messages_else_the_prompt() -> None:
     messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
     assert renderer.render(Request(prompt="Hi", messages=messages)).conversation == messages
     assert renderer.render(Request(prompt="Hi")).conversation == [{"role": "user", "content": "Hi"}]
+
+
+def test_a_conversation_is_rendered_whole_by_the_chat_format_for_local_engines() -> None:
+    """A chat adapter's request (empty prompt, several turns) reaches a local model as every turn in
+    the deployment's format, not as the empty prompt."""
+    renderer = PromptRenderer.for_deployment(deployment(), Upper)
+    messages = [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]
+    rendered = renderer.render(Request(prompt="", messages=messages))
+    assert rendered.text == "AB\nA:"
+    assert rendered.conversation == messages
 
 
 def test_racing_threads_build_the_value_once() -> None:

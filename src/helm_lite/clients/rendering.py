@@ -12,10 +12,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from helm_lite.chat.formatter import ChatFormatter, merge_stop_sequences
 from helm_lite.common.request import Request
+
+if TYPE_CHECKING:
+    from helm_lite.registry.schema import ModelDeployment
 
 T = TypeVar("T")
 
@@ -64,10 +67,12 @@ class PromptRenderer:
 
     @classmethod
     def for_deployment(
-        cls, deployment: Any, build_formatter: Callable[[], ChatFormatter | None] = _no_formatter
+        cls,
+        deployment: ModelDeployment | None,
+        build_formatter: Callable[[], ChatFormatter | None] = _no_formatter,
     ) -> PromptRenderer:
         """`build_formatter` runs at the first request that needs the format (never for scoring)."""
-        stops = tuple(getattr(deployment, "stop_sequences", None) or ())
+        stops = tuple(deployment.stop_sequences) if deployment is not None else ()
         return cls(extra_stops=stops, formatter=Once(build_formatter))
 
     def format(self, prompt: str) -> str:
@@ -76,7 +81,15 @@ class PromptRenderer:
         return formatter.format_prompt(prompt) if formatter is not None else prompt
 
     def render(self, request: Request) -> RenderedPrompt:
-        # Scoring requests (echo) measure the text itself, so they are never chat-formatted.
-        text = request.prompt if request.echo_prompt else self.format(request.prompt)
+        # Scoring requests (echo) measure the text itself, so they are never chat-formatted. A
+        # conversation (chat adapters: WildBench) is rendered whole by the deployment's chat format,
+        # so local engines see every turn; chat APIs send `messages` themselves.
+        formatter = None if request.echo_prompt else self.formatter.get()
+        if formatter is None:
+            text = request.prompt
+        elif request.messages:
+            text = formatter.format_messages(list(request.messages))
+        else:
+            text = formatter.format_prompt(request.prompt)
         stops = merge_stop_sequences(list(request.stop_sequences), list(self.extra_stops))
         return RenderedPrompt(text, stops, request.messages)

@@ -16,16 +16,24 @@ import functools
 import logging
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from helm_lite.chat.formatter import ChatFormatter
+from helm_lite.clients.answers import Answer, CompletionDict, TokenDict
 from helm_lite.clients.base import Client
+from helm_lite.clients.completion_assembly import scored_tokens, token_completion
 from helm_lite.clients.rendering import PromptRenderer
 from helm_lite.clients.seeds import request_seed
+from helm_lite.clients.settings import where
 from helm_lite.clients.vllm_engine import VLLMEngineArgs, on_cpu_platform
+from helm_lite.clients.vllm_settings import VLLMRawRequest, VLLMSettings
 from helm_lite.common.cache import SqliteCache
 from helm_lite.common.errors import UserError
 from helm_lite.common.request import Request
+
+if TYPE_CHECKING:
+    from helm_lite.models.identity import ModelIdentity
+    from helm_lite.registry.schema import ModelDeployment
 
 logger = logging.getLogger(__name__)
 
@@ -102,14 +110,15 @@ def _shutdown(llm: Any) -> None:
         vllm_logger.setLevel(level)
 
 
-class VLLMClient(Client):
-    """A deployment served by an in-process vLLM engine; the arguments are `VLLMEngineArgs`' fields."""
+class VLLMClient(Client[VLLMRawRequest]):
+    """A deployment served by an in-process vLLM engine; the arguments are `VLLMSettings`' (the engine's
+    settings are `VLLMEngineArgs`' fields)."""
 
     def __init__(
         self,
         model: str,
         cache: SqliteCache | None = None,
-        deployment: Any = None,
+        deployment: ModelDeployment | None = None,
         max_batch_size: int = 256,
         **engine_args: Any,
     ) -> None:
@@ -119,20 +128,28 @@ class VLLMClient(Client):
         object into a parameter named `tokenizer`, while vLLM's `tokenizer` is a path.
         """
         super().__init__(cache)
-        unknown = sorted(set(engine_args) - VLLMEngineArgs.field_names())
-        if unknown:
-            where = f"model deployment {deployment.name}" if deployment is not None else "VLLMClient"
-            known = ", ".join(sorted(VLLMEngineArgs.field_names() - {"model"}))
-            raise UserError(f"{where}: unknown vLLM engine setting(s) {', '.join(unknown)} (known: {known})")
-        self.engine_args = VLLMEngineArgs(model=model, **engine_args)
+        label = where(deployment, type(self).__name__)
+        self.settings = VLLMSettings.from_args(model, max_batch_size, engine_args, label)
         self.deployment = deployment
-        self.max_batch_size = max_batch_size
+        self.max_batch_size = self.settings.max_batch_size
         self.renderer = PromptRenderer.for_deployment(deployment, self._make_formatter)
+
+    @property
+    def engine_args(self) -> VLLMEngineArgs:
+        return self.settings.engine
 
     # --- loading ------------------------------------------------------------------------------
     @property
     def engine(self) -> Any:
         return load_engine(self.engine_args)
+
+    @functools.cached_property
+    def model_identity(self) -> ModelIdentity:
+        """What the model is (hub commit or file fingerprint; `models.identity`), once per client."""
+        from helm_lite.models.bundled import resolve_model_path
+        from helm_lite.models.identity import model_identity
+
+        return model_identity(resolve_model_path(self.engine_args.model), self.engine_args.revision)
 
     @functools.cached_property
     def tokenizer_path(self) -> str:
@@ -170,10 +187,10 @@ class VLLMClient(Client):
         return make_chat_formatter(self.deployment, self._text_tokenizer)
 
     # --- Client contract -------------------------------------------------------------------------
-    def raw_request(self, request: Request) -> dict[str, Any]:
+    def raw_request(self, request: Request) -> VLLMRawRequest:
         args = self.engine_args
         rendered = self.renderer.render(request)
-        raw: dict[str, Any] = {
+        raw: VLLMRawRequest = {
             "engine": "vllm",
             "model": args.model,
             "dtype": args.dtype,
@@ -188,17 +205,21 @@ class VLLMClient(Client):
             "frequency_penalty": request.frequency_penalty,
         }
         # Settings that change the output but are usually unset stay out of the key when unset.
-        for name in ("tokenizer", "quantization", "revision"):
-            if getattr(args, name) is not None:
-                raw[name] = getattr(args, name)
+        if args.tokenizer is not None:
+            raw["tokenizer"] = args.tokenizer
+        if args.quantization is not None:
+            raw["quantization"] = args.quantization
+        if args.revision is not None:
+            raw["revision"] = args.revision
         if request.random is not None:
             raw["random"] = request.random
+        raw["identity"] = self.model_identity.identity
         return raw
 
-    def compute(self, raw_request: dict[str, Any]) -> dict[str, Any]:
+    def compute(self, raw_request: VLLMRawRequest) -> Answer:
         return self.compute_batch([raw_request])[0]
 
-    def compute_batch(self, raw_requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def compute_batch(self, raw_requests: list[VLLMRawRequest]) -> list[Answer]:
         from helm_lite.tokenizers.huggingface import hf_tokenizer_lock
 
         llm = self.engine
@@ -223,7 +244,7 @@ class VLLMClient(Client):
             ]
 
     # --- internals --------------------------------------------------------------------------------
-    def _sampling_params(self, raw: dict[str, Any]) -> Any:
+    def _sampling_params(self, raw: VLLMRawRequest) -> Any:
         from vllm import SamplingParams
 
         sampling = raw["temperature"] > 0
@@ -235,7 +256,7 @@ class VLLMClient(Client):
             max_tokens=max(1, raw["max_tokens"]),
             temperature=raw["temperature"] if sampling else 0.0,
             top_p=raw["top_p"] if sampling else 1.0,
-            seed=request_seed(raw) if sampling else None,
+            seed=request_seed(raw, ignore=("identity",)) if sampling else None,
             stop=None if scoring_only else [s for s in raw["stop"] if s] or None,
             presence_penalty=raw["presence_penalty"],
             frequency_penalty=raw["frequency_penalty"],
@@ -243,21 +264,17 @@ class VLLMClient(Client):
             prompt_logprobs=0 if raw["echo_prompt"] else None,
         )
 
-    def _completions(self, raw: dict[str, Any], prompt_ids: list[int], output: Any) -> list[dict[str, Any]]:
-        from helm_lite.clients.stops import cut_at_stop, tokens_within
-        from helm_lite.clients.token_completions import token_texts
-
+    def _completions(self, raw: VLLMRawRequest, prompt_ids: list[int], output: Any) -> list[CompletionDict]:
         tokenizer = self.tokenizer
-        echoed: list[dict[str, Any]] = []
-        if raw["echo_prompt"] and prompt_ids:
-            scores = [0.0] + [
-                float(position[token].logprob)
-                for position, token in zip(output.prompt_logprobs[1:], prompt_ids[1:], strict=True)
-            ]
-            echoed = [
-                {"text": t, "logprob": lp}
-                for t, lp in zip(token_texts(tokenizer, prompt_ids), scores, strict=True)
-            ]
+        echoed: list[TokenDict] | None = None
+        if raw["echo_prompt"]:
+            echoed = []
+            if prompt_ids:
+                scores = [0.0] + [
+                    float(position[token].logprob)
+                    for position, token in zip(output.prompt_logprobs[1:], prompt_ids[1:], strict=True)
+                ]
+                echoed = scored_tokens(tokenizer, prompt_ids, scores)
         generated = output.outputs if raw["max_tokens"] > 0 else []
         completions = []
         for c in generated or [None] * raw["n"]:
@@ -267,22 +284,7 @@ class VLLMClient(Client):
             if c is not None and c.finish_reason == "stop" and not isinstance(c.stop_reason, str):
                 # Ended by an end-of-text token, which vLLM keeps as the last id (its text is empty).
                 ids, lps, reason = ids[:-1], lps[:-1], "endoftext"
-            texts = token_texts(tokenizer, ids)
-            text = tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
-            text, stopped = cut_at_stop(text, raw["stop"])
-            if stopped:
-                reason = "stop"
-                kept = tokens_within(texts, len(text))
-                texts, lps = texts[:kept], lps[:kept]
-            tokens = echoed + [{"text": t, "logprob": lp} for t, lp in zip(texts, lps, strict=True)]
-            if raw["echo_prompt"]:
-                text = raw["prompt"] + text
             completions.append(
-                {
-                    "text": text,
-                    "logprob": float(sum(float(t["logprob"]) for t in tokens)),
-                    "tokens": tokens,
-                    "finish_reason": {"reason": reason},
-                }
+                token_completion(tokenizer, ids, lps, reason, raw["stop"], echoed, raw["prompt"])
             )
         return completions

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helm_lite.common.atomic_file import atomic_open
+from helm_lite.common.data_reads import note
 from helm_lite.common.errors import UserError
 
 logger = logging.getLogger(__name__)
@@ -81,12 +82,12 @@ class DataSource:
             if mirrored.exists():
                 problem = _verify(mirrored, sha256, min_size, check)
                 if problem is None:
-                    return mirrored
+                    return note(relative, mirrored)
                 logger.warning("Ignoring %s from the data mirror: %s", mirrored, problem)
         target = Path(self.scenarios_root) / relative
         if target.exists():
             if good(target):
-                return target
+                return note(relative, target)
             logger.warning("Deleting damaged %s and fetching it again", target)
             target.unlink()
         if url is None and archive is None:
@@ -114,7 +115,7 @@ class DataSource:
             if target.exists():
                 target.unlink()
             raise UserError(f"{relative}: downloaded file is unusable: {problem}")
-        return target
+        return note(relative, target)
 
     def _missing(self, relative: str, source: str | None) -> str:
         where = [str(Path(self.scenarios_root) / relative)]

@@ -14,92 +14,117 @@ multiple-choice-separate and language-modelling adapters need them).
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
 
 from helm_lite.chat.formatter import ChatFormatter
+from helm_lite.clients.answers import Answer
 from helm_lite.clients.base import Client
 from helm_lite.clients.huggingface import compat
 from helm_lite.clients.huggingface.engines import ENGINES, Engine
 from helm_lite.clients.huggingface.loading import load_model, pick_device, pick_dtype
+from helm_lite.clients.huggingface.settings import HuggingFaceRawRequest, HuggingFaceSettings
 from helm_lite.clients.rendering import PromptRenderer
 from helm_lite.clients.seeds import request_seed
+from helm_lite.clients.settings import settings_from_args, where
 from helm_lite.common.cache import SqliteCache
 from helm_lite.common.errors import UserError
 from helm_lite.common.request import Request
 
+if TYPE_CHECKING:
+    from helm_lite.models.identity import ModelIdentity
+    from helm_lite.registry.schema import ModelDeployment
 
-class HuggingFaceClient(Client):
+
+class HuggingFaceClient(Client[HuggingFaceRawRequest]):
+    """A local HuggingFace model; `client_spec.args` are `HuggingFaceSettings`' fields."""
+
+    settings_class = HuggingFaceSettings
+
     def __init__(
         self,
         pretrained_model_name_or_path: str,
         cache: SqliteCache | None = None,
-        deployment: Any = None,
-        dtype: str = "auto",
-        device: str = "auto",
-        max_batch_size: int = 64,
-        max_batch_tokens: int = 32768,
-        trust_remote_code: bool = False,
-        revision: str | None = None,
-        apply_chat_template: bool | None = None,
-        engine: str = "fast",
+        deployment: ModelDeployment | None = None,
+        **args: object,
     ) -> None:
         super().__init__(cache)
-        if engine not in ENGINES:
-            where = f"{deployment.name}: " if getattr(deployment, "name", None) else ""
+        label = where(deployment, type(self).__name__)
+        settings = settings_from_args(
+            HuggingFaceSettings,
+            {"pretrained_model_name_or_path": pretrained_model_name_or_path, **args},
+            label,
+        )
+        if settings.engine not in ENGINES:
             raise UserError(
-                f"{where}client_spec.args.engine: unknown engine {engine!r} (one of {', '.join(ENGINES)})"
+                f"{label}: client_spec.args.engine: unknown engine {settings.engine!r} "
+                f"(one of {', '.join(ENGINES)})"
             )
-        self.requested_engine = engine
-        self.model_id = pretrained_model_name_or_path
+        self.settings = settings
         self.deployment = deployment
-        self.dtype_name = dtype
-        self.device_name = device
-        self.max_batch_size = max_batch_size
-        self.max_batch_tokens = max_batch_tokens
-        self.trust_remote_code = trust_remote_code
-        self.revision = revision
-        self.apply_chat_template = apply_chat_template
+        self.max_batch_size = settings.max_batch_size
         self.renderer = PromptRenderer.for_deployment(deployment, self._make_formatter)
 
+    # --- settings run_info.json records (`runner.provenance.CLIENT_SETTINGS`) -------------------
+    @property
+    def dtype_name(self) -> str:
+        return self.settings.dtype
+
+    @property
+    def device_name(self) -> str:
+        return self.settings.device
+
+    @property
+    def max_batch_tokens(self) -> int:
+        return self.settings.max_batch_tokens
+
     # --- loading ------------------------------------------------------------------------------
+    @functools.cached_property
+    def model_identity(self) -> ModelIdentity:
+        """What the model is (hub commit or file fingerprint; `models.identity`), once per client."""
+        from helm_lite.models.identity import model_identity
+
+        return model_identity(self.path, self.settings.revision)
+
     @functools.cached_property
     def path(self) -> str:
         """Resolved once: a bundled name is checked (manifest and file sizes) only on first use."""
         from helm_lite.models.bundled import resolve_model_path
 
-        return resolve_model_path(self.model_id)
+        return resolve_model_path(self.settings.pretrained_model_name_or_path)
 
     @property
     def tokenizer(self) -> Any:
         from helm_lite.tokenizers.huggingface import load_hf_tokenizer
 
-        return load_hf_tokenizer(self.path, trust_remote_code=self.trust_remote_code, revision=self.revision)
+        s = self.settings
+        return load_hf_tokenizer(self.path, trust_remote_code=s.trust_remote_code, revision=s.revision)
 
     @property
     def text_tokenizer(self) -> Any:
         """For chat templates: transformers-free where possible, so cached runs never import it."""
         from helm_lite.tokenizers.huggingface import load_text_tokenizer
 
-        return load_text_tokenizer(
-            self.path, trust_remote_code=self.trust_remote_code, revision=self.revision
-        )
+        s = self.settings
+        return load_text_tokenizer(self.path, trust_remote_code=s.trust_remote_code, revision=s.revision)
 
     @property
     def device(self) -> str:
-        return pick_device(self.device_name)
+        return pick_device(self.settings.device)
 
     @property
     def model(self) -> Any:
         device = self.device
-        dtype = pick_dtype(self.dtype_name, device)
-        return load_model(self.path, device, dtype, self.trust_remote_code, self.revision, self.engine)
+        s = self.settings
+        dtype = pick_dtype(s.dtype, device)
+        return load_model(self.path, device, dtype, s.trust_remote_code, s.revision, self.engine)
 
     @functools.cached_property
     def engine_name(self) -> str:
         """The engine that answers: the one asked for, or `reference` when the installed transformers
         is outside the tested range (package metadata only, so cached runs never import it)."""
-        if self.requested_engine != "fast":
-            return self.requested_engine
+        if self.settings.engine != "fast":
+            return self.settings.engine
         reason = compat.untested_version(compat.installed_version())
         if reason is not None:
             compat.warn_fallback(reason)
@@ -123,18 +148,19 @@ class HuggingFaceClient(Client):
         formatter: ChatFormatter | None = None
         if self.deployment is not None:
             formatter = make_chat_formatter(self.deployment, lambda: self.text_tokenizer)
-        if formatter is None and self.apply_chat_template is not False:
+        apply_chat_template = self.settings.apply_chat_template
+        if formatter is None and apply_chat_template is not False:
             has_template = getattr(self.text_tokenizer, "chat_template", None) is not None
-            if self.apply_chat_template or has_template:
+            if apply_chat_template or has_template:
                 formatter = TokenizerTemplateFormatter(self.text_tokenizer)
         return formatter
 
     # --- Client contract -------------------------------------------------------------------------
-    def raw_request(self, request: Request) -> dict[str, Any]:
+    def raw_request(self, request: Request) -> HuggingFaceRawRequest:
         rendered = self.renderer.render(request)
-        raw: dict[str, Any] = {
-            "model": self.model_id,
-            "dtype": self.dtype_name,
+        raw: HuggingFaceRawRequest = {
+            "model": self.settings.pretrained_model_name_or_path,
+            "dtype": self.settings.dtype,
             "prompt": rendered.text,
             "temperature": request.temperature,
             "num_return_sequences": request.num_completions,
@@ -146,13 +172,14 @@ class HuggingFaceClient(Client):
         }
         if request.random is not None:
             raw["random"] = request.random
+        raw["identity"] = self.model_identity.identity
         # Both engines give the same greedy answers, so the default leaves the key as it always was;
         # answers of the reference engine are kept apart all the same.
         if self.engine_name != "fast":
             raw["engine"] = self.engine_name
         return raw
 
-    def batch_key(self, raw_request: dict[str, Any]) -> Any:
+    def batch_key(self, raw_request: HuggingFaceRawRequest) -> Hashable:
         r = raw_request
         sampling = r["temperature"] > 0
         # Sampled requests run alone: each gets its own seed, so results do not depend on batching.
@@ -166,13 +193,13 @@ class HuggingFaceClient(Client):
             id(r) if sampling else None,
         )
 
-    def batch_sort_key(self, raw_request: dict[str, Any]) -> Any:
+    def batch_sort_key(self, raw_request: HuggingFaceRawRequest) -> int:
         return len(raw_request["prompt"])
 
-    def compute(self, raw_request: dict[str, Any]) -> dict[str, Any]:
+    def compute(self, raw_request: HuggingFaceRawRequest) -> Answer:
         return self.compute_batch([raw_request])[0]
 
-    def compute_batch(self, raw_requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def compute_batch(self, raw_requests: list[HuggingFaceRawRequest]) -> list[Answer]:
         import torch
 
         from helm_lite.clients.huggingface.decoding import Decoding
@@ -180,8 +207,9 @@ class HuggingFaceClient(Client):
 
         with torch.inference_mode():
             first = raw_requests[0]
-            # The engine is left out: both engines draw the same samples for a request.
-            seed = request_seed(first, ignore=("engine",)) if first["temperature"] > 0 else None
+            # The engine is left out: both engines draw the same samples for a request; so is the
+            # model's identity, so that a retrained model draws as its predecessor did.
+            seed = request_seed(first, ignore=("engine", "identity")) if first["temperature"] > 0 else None
             decoding = Decoding(
                 max_new_tokens=first["max_new_tokens"],
                 num_return_sequences=first["num_return_sequences"],
@@ -198,7 +226,7 @@ class HuggingFaceClient(Client):
                 [r["prompt"] for r in raw_requests],
                 decoding,
                 engine=self.engine,
-                max_batch_tokens=self.max_batch_tokens,
+                max_batch_tokens=self.settings.max_batch_tokens,
                 generate_tokenizer=lambda: self.tokenizer,
             )
         return [{"completions": c} for c in completions]
