@@ -189,7 +189,13 @@ def test_leaderboard_numbers_are_the_means_in_stats_json(root: Path) -> None:
 
 def test_mean_win_rate_by_hand(root: Path) -> None:
     rows = leaderboard_rows(suite_path(root))
-    assert list(rows[0]) == ["Model", "Mean win rate", "Synthetic reasoning - EM", "Dyck - EM"]
+    columns = ["Mean win rate", "Synthetic reasoning - EM", "Dyck - EM"]
+    assert list(rows[0]) == [
+        "Rank",
+        "Model",
+        *(f"{c}{b}" for c in columns for b in ("", " lo", " hi")),
+        "Tied with",
+    ]
     by_model = {r["Model"]: r for r in rows}
     simple, acme = by_model["Simple Model 1"], by_model["Acme Echo"]
     # Both models score the same on synthetic reasoning (a tie: 0.5 each); on Dyck the better one wins 1.
@@ -210,14 +216,17 @@ def test_markdown_and_latex_leaderboards(root: Path) -> None:
     rows = leaderboard_rows(suite)
     md = (suite / "leaderboard.md").read_text().splitlines()
     assert md[0] == "# Leaderboard"
-    assert md[2] == "| Model | Mean win rate | Synthetic reasoning - EM | Dyck - EM |"
-    assert md[3].startswith("| --- | ---: |")
+    assert md[2] == "| Rank | Model | Mean win rate | Synthetic reasoning - EM | Dyck - EM | Tied with |"
+    assert md[3].startswith("| ---: | --- | ---: |")
     first = rows[0]
-    assert md[4].startswith(f"| {first['Model']} | **{float(first['Mean win rate']):.3f}** |")
+    # Values with ± half the width of their 95% interval.
+    win = float(first["Mean win rate"])
+    half = (float(first["Mean win rate hi"]) - float(first["Mean win rate lo"])) / 2
+    assert md[4].startswith(f"| {first['Rank']} | {first['Model']} | **{win:.3f} ± {half:.3f}** |")
     tex = (suite / "leaderboard.tex").read_text()
-    assert "\\begin{tabular}{lrrr}" in tex
-    assert "Model & Mean win rate & Synthetic reasoning - EM & Dyck - EM \\\\" in tex
-    assert f"{first['Model']} & \\textbf{{{float(first['Mean win rate']):.3f}}}" in tex
+    assert "\\begin{tabular}{rlrrrl}" in tex
+    assert "Rank & Model & Mean win rate & Synthetic reasoning - EM & Dyck - EM & Tied with \\\\" in tex
+    assert f"{first['Model']} & \\textbf{{{win:.3f} $\\pm$ {half:.3f}}}" in tex
     assert tex.rstrip().endswith("\\end{table}")
 
 
@@ -348,8 +357,9 @@ def test_unknown_group_gets_a_default(root: Path, caplog: pytest.LogCaptureFixtu
     header = [h["value"] for h in tables[0]["header"]]
     assert header[:2] == ["Model", "EM"]  # exact_match_indicator, the only accuracy metric of Dyck runs
     assert tables[0]["header"][1]["metadata"]["metric"] == "Exact match (up to specified indicator)"
-    columns = list(leaderboard_rows(suite)[0])
-    assert columns == ["Model", "Mean win rate", "Synthetic reasoning - EM", "Dyck - EM", "my_puzzles - EM"]
+    columns = [c for c in leaderboard_rows(suite)[0] if not c.endswith((" lo", " hi"))]
+    expected = ["Mean win rate", "Synthetic reasoning - EM", "Dyck - EM", "my_puzzles - EM"]
+    assert columns == ["Rank", "Model", *expected, "Tied with"]
     schema = load(suite / "schema.json")
     custom = [g for g in schema["run_groups"] if g["name"] == "my_puzzles"][0]
     assert custom["environment"] == {"main_split": "test", "main_name": "exact_match_indicator"}
@@ -368,7 +378,7 @@ def test_win_rates_in_json_match_the_definition(root: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--suite", "nope"], "no such suite directory: benchmark_output/runs/nope"),
+        (["--suite", "nope"], "no suite 'nope' in benchmark_output/runs (available: "),
         (["--release", "r"], "--release needs --suites"),
         (["--suite", "s", "--suites", "s"], "argument --suites: not allowed with argument --suite"),
         (["--suite", "s", "--schema-path", "missing.yaml"], "missing.yaml: schema file not found"),
@@ -390,7 +400,8 @@ def test_bad_schema_is_a_one_line_error(root: Path) -> None:
     proc = cli(root, "--suite", "s", "--schema-path", str(bad))
     assert proc.returncode == 2
     assert proc.stderr.strip() == (
-        f"helm-summarize: error: {bad}: metrics entry 'exact_match': unknown field 'lower_is_beter'"
+        f"helm-summarize: error: {bad}: metrics entry 'exact_match': unknown field 'lower_is_beter' "
+        "(did you mean 'lower_is_better'?)"
     )
 
 
@@ -400,7 +411,7 @@ def test_empty_suite_writes_empty_summaries(root: Path) -> None:
     assert summarize(root, "--suite", "empty") == 0
     assert load(empty / "runs.json") == []
     assert load(empty / "groups.json") == []
-    assert (empty / "leaderboard.csv").read_text() == "Model,Mean win rate\n"
+    assert (empty / "leaderboard.csv").read_text() == "Rank,Model,Mean win rate,Tied with\n"
     assert not (empty / "plots").exists()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,10 +18,38 @@ import pytest
 from helm_lite.server.app import HelmServer, create_server
 
 SUITE = "s"
+TWIN = "dyck_language_np=3:model=simple_model2"
 RUN_ENTRIES = [
     "synthetic_reasoning:mode=pattern_match,model=simple/model1",
     "dyck_language:num_parenthesis_pairs=3,model=simple/model1",
 ]
+
+
+def add_second_model(suite: Path) -> dict[str, float]:
+    """A copy of the Dyck run as deployment simple/model2 whose per-instance scores are flipped: it is
+    right exactly where simple/model1 is wrong. Returns model1's values by instance id."""
+    twin = suite / TWIN
+    shutil.copytree(suite / "dyck_language_np=3:model=simple_model1", twin)
+    (twin / "run_info.json").unlink()  # its completion record no longer matches (counts as HELM's run)
+    spec = json.loads((twin / "run_spec.json").read_text())
+    spec["name"] = TWIN
+    spec["adapter_spec"]["model"] = spec["adapter_spec"]["model_deployment"] = "simple/model2"
+    (twin / "run_spec.json").write_text(json.dumps(spec))
+    rows = json.loads((twin / "per_instance_stats.json").read_text())
+    original = {}
+    for row in rows:
+        for stat in row["stats"]:
+            if stat["name"] == {"name": "exact_match_indicator", "split": "test"}:
+                original[row["instance_id"]] = stat["mean"]
+                stat["mean"] = stat["sum"] = 1 - stat["mean"]
+    (twin / "per_instance_stats.json").write_text(json.dumps(rows))
+    return original
+
+
+@pytest.fixture
+def second_model() -> Callable[[Path], dict[str, float]]:
+    """`add_second_model`: a Dyck run of a second model, right exactly where simple/model1 is wrong."""
+    return add_second_model
 
 
 @dataclass

@@ -138,7 +138,8 @@ def test_leaderboard_shows_the_stats_json_means(page: Any, browser_url: str, sui
     page.goto(browser_url + "/")
     page.wait_for_selector("#leaderboard tbody tr")
     headers = page.locator("#leaderboard thead th a").all_inner_texts()
-    assert headers == ["synthetic_reasoning", "dyck_language"]  # the presentation schema's order
+    # The presentation schema's order and display names.
+    assert headers == ["Synthetic reasoning (abstract symbols)", "Dyck"]
     cells = page.locator("#leaderboard tbody tr").first.locator("td.metric")
     expected = [
         _main_metric(suite_dir / PATTERN_MATCH, "quasi_exact_match"),
@@ -146,8 +147,15 @@ def test_leaderboard_shows_the_stats_json_means(page: Any, browser_url: str, sui
     ]
     for i, mean in enumerate(expected):
         assert float(cells.nth(i).get_attribute("data-value")) == mean
-        assert cells.nth(i).inner_text().strip() == f"{mean:.3f}"
-    assert page.locator("#leaderboard tbody th").inner_text() == "simple/model1"
+        # `mean ± standard error`, the interval on hover.
+        text = cells.nth(i).inner_text().strip()
+        assert text == f"{mean:.3f}" or text.startswith(f"{mean:.3f} ± "), text
+    # Intervals follow the plain table: `mean ± stderr`, the interval in the cell's title.
+    page.wait_for_selector("#uncertainty-status", state="detached")
+    dyck = page.locator("#leaderboard tbody tr").first.locator("td.metric").nth(1)
+    assert " ± " in dyck.inner_text() and "interval: [" in dyck.get_attribute("title")
+    assert page.locator("#leaderboard tbody th").inner_text() == "Simple Model 1"  # the registry's name
+    assert page.locator("#leaderboard").count() == 1  # one leaderboard, not two
     assert page.locator("#nav a.active").inner_text() == "Leaderboard"
     _screenshot(page, "leaderboard.png")
     assert page.errors == []
@@ -217,7 +225,7 @@ def test_runs_list_filters(page: Any, browser_url: str) -> None:
 
 def test_failing_api_shows_an_error_message(page: Any, browser_url: str) -> None:
     page.route(
-        "**/api/suites/*/leaderboard",
+        "**/api/suites/*/leaderboard*",
         lambda route: route.fulfill(
             status=500, content_type="application/json", body='{"error": "disk on fire"}'
         ),
@@ -271,12 +279,184 @@ def test_after_helm_summarize_the_page_shows_its_leaderboard_and_plots(
     thread.start()
     try:
         page.goto(server.url + "/")
-        page.wait_for_selector("table#summarize-leaderboard tbody tr")
-        text = page.locator("#summarize-leaderboard").inner_text()
-        assert "Simple Model 1" in text and csv_lines[0].split(",")[0] in text
+        page.wait_for_selector("#leaderboard tbody tr")
+        assert page.locator("#summarize-current").is_visible()  # the files are up to date
+        assert page.locator("table").count() == 1
+        text = page.locator("#leaderboard").inner_text()
+        assert "Simple Model 1" in text and csv_lines[1].split(",")[0] in text
         page.goto(server.url + f"/#/s/{SUITE}/plots")
         page.wait_for_selector("figure img")
         assert page.locator("figure img").count() >= 1
+        assert page.errors == []
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# Cells that overflow their box (text cut off) or overlap their neighbour; scroll containers are exempt.
+GEOMETRY_JS = """
+() => {
+  const problems = [];
+  for (const table of document.querySelectorAll("main table")) {
+    for (const row of table.rows) {
+      const cells = Array.from(row.cells);
+      cells.forEach((cell, i) => {
+        const style = getComputedStyle(cell);
+        const scrolls = ["auto", "scroll"].includes(style.overflowX);
+        if (!scrolls && cell.scrollWidth > cell.clientWidth + 1)
+          problems.push(`clipped ${table.id || table.className}: ${cell.textContent.slice(0, 40)}`);
+        if (i > 0) {
+          const a = cells[i - 1].getBoundingClientRect();
+          const b = cell.getBoundingClientRect();
+          if (a.right > b.left + 1) problems.push(`overlap ${table.id}: ${cell.textContent.slice(0, 40)}`);
+        }
+      });
+    }
+  }
+  const names = Array.from(document.querySelectorAll("td.run-name")).map((c) => c.getBoundingClientRect().width);
+  return { problems, runNameWidths: names };
+}
+"""
+
+
+@pytest.mark.parametrize("width", [1400, 800])
+def test_columns_are_neither_clipped_nor_overlapping(page: Any, browser_url: str, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    for route, selector in (("", "#leaderboard tbody tr"), ("/runs", "#runs tbody tr")):
+        page.goto(browser_url + f"/#/s/{SUITE}{route}")
+        page.wait_for_selector(selector)
+        result = page.evaluate(GEOMETRY_JS)
+        assert result["problems"] == [], (width, route)
+        # Run names keep a readable width (no letter-by-letter wrapping), at 800 px too.
+        assert all(w >= 250 for w in result["runNameWidths"]), result["runNameWidths"]
+        _screenshot(page, f"{route.strip('/') or 'leaderboard'}-{width}.png")
+    assert page.errors == []
+
+
+def test_sorting_a_column(page: Any, browser_url: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(browser_url + f"/#/s/{SUITE}/runs")
+    page.wait_for_selector("#runs tbody tr")
+    names = page.locator("#runs a.run-link").all_inner_texts()
+    header = page.locator("#runs thead th").first
+    header.click()
+    expect(header).to_have_attribute("aria-sort", "ascending")
+    assert page.locator("#runs a.run-link").all_inner_texts() == sorted(names)
+    assert "▲" in header.inner_text()
+    header.click()
+    expect(header).to_have_attribute("aria-sort", "descending")
+    assert page.locator("#runs a.run-link").all_inner_texts() == sorted(names, reverse=True)
+    # Numeric: by data-value, not text.
+    metric = page.locator("#runs thead th", has_text="Main metric")
+    metric.click()
+    values = [
+        float(v)
+        for v in page.locator("#runs tbody td.num[data-value]").evaluate_all(
+            "(cells) => cells.map((c) => c.getAttribute('data-value'))"
+        )
+    ]
+    assert values == sorted(values)
+    assert page.errors == []
+
+
+def test_descriptions_render_markdown_links(page: Any, browser_url: str) -> None:
+    page.goto(browser_url + "/")
+    page.wait_for_selector("#leaderboard tbody tr")
+    page.click("#column-legend summary")
+    link = page.locator("#column-legend a[href='https://aclanthology.org/W19-3905/']")
+    assert link.inner_text() == "(Suzgun et al., 2019)"
+    assert "](" not in page.locator("#column-legend").inner_text()  # no raw markdown left
+    assert page.errors == []
+
+
+def test_new_runs_and_suites_appear_after_reload(page: Any, tmp_path: Path, served: tuple[str, Path]) -> None:
+    """Served without --suite: a run or a suite written while the server runs shows on reload."""
+    output = tmp_path / "benchmark_output"
+    shutil.copytree(served[1], output / "runs" / SUITE)
+    server = create_server(str(output), None, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        page.goto(server.url + f"/#/s/{SUITE}/runs")
+        page.wait_for_selector("#runs tbody tr")
+        assert page.locator("#runs tbody tr").count() == 2
+        new_run = "dyck_language_np=4:model=simple_model1"
+        shutil.copytree(output / "runs" / SUITE / DYCK, output / "runs" / SUITE / new_run)
+        page.reload()
+        page.wait_for_selector("#runs tbody tr >> nth=2")
+        assert new_run in page.locator("#runs").inner_text()
+        shutil.copytree(output / "runs" / SUITE, output / "runs" / "nightly")
+        page.reload()
+        page.wait_for_selector("#runs tbody tr")
+        assert page.locator("#suite-select option").all_inner_texts() == ["nightly", SUITE]
+        page.goto(server.url + "/#/s/nightly")
+        page.wait_for_selector("#leaderboard tbody tr")
+        assert page.errors == []
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_head_to_head_links_to_both_instance_views(page: Any, tmp_path: Path, served, second_model) -> None:
+    output = tmp_path / "benchmark_output"
+    shutil.copytree(served[1], output / "runs" / SUITE)
+    original = second_model(output / "runs" / SUITE)
+    server = create_server(str(output), [SUITE], host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        page.goto(server.url + "/")
+        page.click("#h2h-link")
+        page.wait_for_selector("section.h2h-column[data-group=dyck_language] .h2h-summary")
+        dyck = page.locator("section.h2h-column[data-group=dyck_language]")
+        right = sorted(i for i, v in original.items() if v == 1)
+        shown = dyck.locator("[data-side=a] .instance-link").all_inner_texts()
+        assert sorted(shown) == right and "10 instances compared" in dyck.inner_text()
+        page.click("section.h2h-column[data-group=dyck_language] [data-side=b] a.h2h-b >> nth=0")
+        page.wait_for_selector("h1:has-text('Instance')")
+        assert "model=simple_model2" in page.locator("nav.crumbs").inner_text()
+        assert page.errors == []
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_groups_page_renders_markdown_safely(page: Any, tmp_path: Path, served) -> None:
+    """helm-summarize's description cells: links and emphasis become elements; HTML and script links
+    stay text."""
+    suite = tmp_path / "benchmark_output" / "runs" / SUITE
+    shutil.copytree(served[1], suite)
+    text = (
+        "See [the paper](https://example.org/p) and [run](#/s/s/runs), **bold** *em* `code`; "
+        "[bad](javascript:alert(1)) <img src=x onerror=alert(1)>"
+    )
+    table = {
+        "title": "Scenarios",
+        "header": [{"value": "Group"}, {"value": "Description"}],
+        "rows": [[{"value": "dyck_language"}, {"value": text, "markdown": True}]],
+    }
+    (suite / "groups.json").write_text(json.dumps([table]))
+    server = create_server(str(tmp_path / "benchmark_output"), [SUITE], host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        page.goto(server.url + f"/#/s/{SUITE}/groups")
+        cell = page.wait_for_selector("td.md")
+        links = cell.query_selector_all("a")
+        assert [(a.inner_text(), a.get_attribute("href")) for a in links] == [
+            ("the paper", "https://example.org/p"),
+            ("run", "#/s/s/runs"),
+        ]
+        assert cell.query_selector("strong").inner_text() == "bold"
+        assert cell.query_selector("em").inner_text() == "em"
+        assert cell.query_selector("code").inner_text() == "code"
+        assert cell.query_selector("img") is None
+        shown = cell.inner_text()
+        assert "[bad](javascript:alert(1))" in shown and "<img src=x onerror=alert(1)>" in shown
         assert page.errors == []
     finally:
         server.shutdown()

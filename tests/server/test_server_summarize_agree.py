@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from data_mirror import MIRROR  # $HELM_LITE_DATA_MIRROR, else ../shared/data/scenarios
 
 from helm_lite.presentation.schema import DEFAULT_SCHEMA_PATH, display_name, load_schema
 from helm_lite.server.app import create_server
 
 SUITE = "s"
-MIRROR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "scenarios"
 OFFLINE = [
     "synthetic_reasoning:mode=pattern_match,model=simple/model1",
     "dyck_language:num_parenthesis_pairs=3,model=simple/model1",

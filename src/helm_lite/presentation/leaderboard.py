@@ -3,7 +3,9 @@
 Columns are `tables.leaderboard_columns` (each scenario group's main metric, `main_metric`), rows and
 cells are `tables.table_rows` (HELM's row key, stats merged over a cell's runs), win rates are
 `win_rate.mean_win_rates` over the same columns and directions: the numbers are the ones in
-`leaderboard.csv`, only the shape differs (plain JSON with the runs behind every cell).
+`leaderboard.csv`, only the shape differs (plain JSON with the runs behind every cell). The
+uncertainty fields (intervals, ranks, tie groups, paired comparisons) come from
+`uncertainty.board_uncertainty`, the bootstrap behind the leaderboard files too.
 """
 
 from __future__ import annotations
@@ -17,17 +19,24 @@ from helm_lite.presentation.win_rate import mean_win_rates
 
 def leaderboard_data(view: SuiteView) -> dict[str, Any]:
     """`columns` ({group, metric, split, lower_is_better, title}) and `rows` ({model, model_deployment,
-    win_rate, cells}); a cell is None without runs, else {value, runs: [{name, value}]}. Runs whose
-    cell lacks the main metric are listed in `missing` ({run, reason})."""
+    win_rate, win_rate_interval, rank, tie_group, tied_with, cells}); a cell is None without runs, else
+    {value, interval, stderr, runs: [{name, value}]} (`interval` [lo, hi] and `stderr` are None when
+    the runs lack per-instance values). Runs whose cell lacks the main metric are listed in `missing`
+    ({run, reason}); `comparisons` holds every pair of models on every column ({group, metric, a, b,
+    difference, interval, stderr}: a − b over the instances both ran)."""
+    from helm_lite.presentation.uncertainty import board_uncertainty
+
     columns = leaderboard_columns(view)
     rows = table_rows(view, columns, view.runs, ROW_KEYS)
+    boot = board_uncertainty(view)
     values = [[row.cells[j].value for row in rows] for j in range(len(columns))]
     directions = [c.header.lower_is_better for c in columns]
     win_rates = mean_win_rates(values, directions) if values else [None] * len(rows)
     column_runs = [{r.run_path for r in view.group_runs(c.group)} for c in columns]
     missing: list[dict[str, str]] = []
     out_rows = []
-    for row, win_rate in zip(rows, win_rates, strict=True):
+    ranking = boot.ranking(win_rates)
+    for i, (row, win_rate) in enumerate(zip(rows, win_rates, strict=True)):
         deployment, model = row.key
         cells: list[dict[str, Any] | None] = []
         for j, column in enumerate(columns):
@@ -43,9 +52,25 @@ def leaderboard_data(view: SuiteView) -> dict[str, Any]:
                     split = column.matcher.split
                     reason = f"stats.json has no {column.matcher.name} for split {split}"
                     missing.append({"run": run.name, "reason": reason})
-            cells.append({"value": row.cells[j].value, "runs": per_run})
+            estimate = boot.cells[i][j]
+            cells.append(
+                {
+                    "value": row.cells[j].value,
+                    "interval": list(estimate.interval) if estimate else None,
+                    "stderr": estimate.stderr if estimate else None,
+                    "runs": per_run,
+                }
+            )
+        interval = boot.win_rate_intervals[i] if win_rate is not None else None
         out_rows.append(
-            {"model": model, "model_deployment": deployment, "win_rate": win_rate, "cells": cells}
+            {
+                "model": model,
+                "model_deployment": deployment,
+                "win_rate": win_rate,
+                "win_rate_interval": list(interval) if interval else None,
+                **ranking[i],
+                "cells": cells,
+            }
         )
     return {
         "columns": [
@@ -60,4 +85,5 @@ def leaderboard_data(view: SuiteView) -> dict[str, Any]:
         ],
         "rows": out_rows,
         "missing": missing,
+        "comparisons": boot.comparisons(),
     }

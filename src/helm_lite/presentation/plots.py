@@ -56,66 +56,139 @@ def _save(fig: Any, path: str) -> None:
     write_bytes_atomic(path, buffer.getvalue())
 
 
+def _values(leaderboard: Table, col: int) -> list[float | None]:
+    cells = [row[col].value for row in leaderboard.rows]
+    return [float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None for v in cells]
+
+
+def _errors(leaderboard: Table, col: int) -> list[tuple[float, float]]:
+    """(below, above) distances from each value to its interval's ends; (0, 0) without one."""
+    out = []
+    for row in leaderboard.rows:
+        cell, value = row[col], row[col].value
+        if cell.interval is not None and isinstance(value, (int, float)):
+            lo, hi = cell.interval
+            out.append((max(0.0, value - lo), max(0.0, hi - value)))
+        else:
+            out.append((0.0, 0.0))
+    return out
+
+
+def unit_groups(leaderboard: Table, columns: list[int]) -> list[tuple[str, list[int]]]:
+    """Scenario columns grouped by unit, one axis each: all higher-is-better scores share a 0–1 axis;
+    each lower-is-better metric (bits per byte, …) gets its own, labelled with its name."""
+    groups: dict[str, list[int]] = {}
+    for col in columns:
+        head = leaderboard.header[col]
+        if head.lower_is_better:
+            metric = head.metadata.get("metric") or str(head.value)
+            unit = f"{metric} (lower is better)"
+        else:
+            unit = "score (higher is better)"
+        groups.setdefault(unit, []).append(col)
+    return list(groups.items())
+
+
+def main_figure(leaderboard: Table) -> Any:
+    """Grouped bars of every scenario's main metric with 95% error bars, one axis per unit."""
+    import math
+
+    models = [str(row[0].value) for row in leaderboard.rows]
+    groups = unit_groups(leaderboard, list(range(2, len(leaderboard.header))))
+    labels = {c: str(leaderboard.header[c].value) for _, cols in groups for c in cols}
+    slope = math.cos(math.radians(30))
+    legend_width = 0.6 + _CHAR_INCHES * 0.9 * max(len(m) for m in models)
+    per_column = 1.0 + 0.15 * len(models)
+    # A label rotated 30 degrees reaches left of its tick by its length times cos 30: the first
+    # label of each axis must fit in the space left of that axis.
+    reach = [_CHAR_INCHES * len(labels[cols[0]]) * slope for _, cols in groups]
+    gaps = [max(0.9, r - 0.3) for r in reach]
+    widths = [per_column * len(cols) for _, cols in groups]
+    width = sum(gaps) + sum(widths) + legend_width + 0.2
+    bottom = 0.5 + _CHAR_INCHES * 0.55 * max(len(t) for t in labels.values())
+    fig = _figure(max(6.0, width), 3.5 + bottom, (0.0, 0.0, 0.4, bottom))
+    scale = fig.get_figwidth()
+    x = 0.0
+    bar = 0.8 / len(models)
+    for (unit, cols), gap, axis_width in zip(groups, gaps, widths, strict=True):
+        x += gap
+        ax = fig.add_axes(
+            (x / scale, bottom / fig.get_figheight(), axis_width / scale, 3.1 / fig.get_figheight())
+        )
+        x += axis_width
+        for i, model in enumerate(models):
+            ys = [_values(leaderboard, c)[i] for c in cols]
+            errs = [_errors(leaderboard, c)[i] for c in cols]
+            xs = [k + (i - (len(models) - 1) / 2) * bar for k in range(len(cols))]
+            ax.bar(
+                xs,
+                [y if y is not None else 0.0 for y in ys],
+                width=bar,
+                label=model,
+                yerr=[[e[0] for e in errs], [e[1] for e in errs]],
+                capsize=2,
+                error_kw={"elinewidth": 0.8},
+            )
+        ax.set_xticks(list(range(len(cols))))
+        ax.set_xticklabels([labels[c] for c in cols], rotation=30, ha="right")
+        ax.set_ylabel(unit)
+        ax.set_xlim(-0.6, len(cols) - 0.4)
+    fig.suptitle("Main metric per scenario (bars: 95% bootstrap intervals)")
+    axes = fig.get_axes()
+    axes[-1].legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    return fig
+
+
+def bar_figure(leaderboard: Table, col: int) -> Any:
+    """One column as horizontal bars (one per model), with 95% error bars and the values written."""
+    models = [str(row[0].value) for row in leaderboard.rows]
+    head = leaderboard.header[col]
+    title = str(head.value) + (" (lower is better)" if head.lower_is_better else "")
+    vals = _values(leaderboard, col)
+    errs = _errors(leaderboard, col)
+    present = [v + e[1] for v, e in zip(vals, errs, strict=True) if v is not None]
+    left = 0.3 + _CHAR_INCHES * max(len(m) for m in models)
+    height = 0.9 + 0.35 * len(models)
+    fig = _figure(5.5 + left, height, (left, 0.3, 0.4, 0.5))
+    ax = fig.add_subplot(1, 1, 1)
+    ys = [float(y) for y in range(len(models))][::-1]
+    ax.barh(
+        ys,
+        [v if v is not None else 0.0 for v in vals],
+        color="tab:blue",
+        xerr=[[e[0] for e in errs], [e[1] for e in errs]],
+        capsize=2,
+        error_kw={"elinewidth": 0.8},
+    )
+    ax.set_yticks(ys)
+    ax.set_yticklabels(models)
+    for y, v, e in zip(ys, vals, errs, strict=True):
+        text = f" {v:.3f}" if v is not None else " n/a"
+        ax.text((v or 0.0) + e[1], y, text, va="center", fontsize="small")
+    ax.set_title(title)
+    if present and max(present) > 0:
+        ax.set_xlim(min(0.0, *present), max(present) * 1.25)  # room for the value labels
+    return fig
+
+
 def write_plots(leaderboard: Table, group_names: list[str], plots_dir: str) -> list[str]:
     """One grouped bar chart of every scenario's main metric, one bar chart per scenario
-    (`<group>.png`) and one of the mean win rate; returns the paths written.
+    (`<group>.png`) and, with at least two models, one of the mean win rate; returns the paths.
 
     `leaderboard` has rows = models and columns Model, Mean win rate, then one per scenario group,
-    named by `group_names`."""
-    models = [str(row[0].value) for row in leaderboard.rows]
-    if not models:
+    named by `group_names`; cells may carry a bootstrap `interval`, drawn as error bars."""
+    if not leaderboard.rows:
         return []
-    # Columns after Model and Mean win rate are the scenarios' main metrics.
     scenario_cols = list(range(2, len(leaderboard.header)))
     written: list[str] = []
-
-    def values(col: int) -> list[float | None]:
-        cells = [row[col].value for row in leaderboard.rows]
-        return [float(v) if isinstance(v, (int, float)) else None for v in cells]
-
     if scenario_cols:
-        labels = [str(leaderboard.header[c].value) for c in scenario_cols]
-        legend_width = 0.6 + _CHAR_INCHES * 0.9 * max(len(m) for m in models)
-        width = (
-            max(6.0, 1.0 * len(scenario_cols) + 0.15 * len(models) * len(scenario_cols) ** 0.5) + legend_width
-        )
-        bottom = 0.4 + 0.5 * _CHAR_INCHES * max(len(t) for t in labels)
-        fig = _figure(width, 3.5 + bottom, (0.7, legend_width, 0.4, bottom))
-        ax = fig.add_subplot(1, 1, 1)
-        bar = 0.8 / len(models)
-        for i, model in enumerate(models):
-            ys = [v if v is not None else 0.0 for v in (values(c)[i] for c in scenario_cols)]
-            xs = [k + (i - (len(models) - 1) / 2) * bar for k in range(len(scenario_cols))]
-            ax.bar(xs, ys, width=bar, label=model)
-        ax.set_xticks(list(range(len(scenario_cols))))
-        ax.set_xticklabels(labels, rotation=30, ha="right")
-        ax.set_ylabel("main metric")
-        ax.set_title("Main metric per scenario")
-        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
         path = os.path.join(plots_dir, MAIN_PLOT)
-        _save(fig, path)
+        _save(main_figure(leaderboard), path)
         written.append(path)
-
-    left = 0.3 + _CHAR_INCHES * max(len(m) for m in models)
-    for col in [1, *scenario_cols]:
-        head = leaderboard.header[col]
-        title = str(head.value) + (" (lower is better)" if head.lower_is_better else "")
-        vals = values(col)
-        present = [v for v in vals if v is not None]
-        height = 0.9 + 0.35 * len(models)
-        fig = _figure(5.5 + left, height, (left, 0.3, 0.4, 0.5))
-        ax = fig.add_subplot(1, 1, 1)
-        ys = [float(y) for y in range(len(models))][::-1]
-        ax.barh(ys, [v if v is not None else 0.0 for v in vals], color="tab:blue")
-        ax.set_yticks(ys)
-        ax.set_yticklabels(models)
-        for y, v in zip(ys, vals, strict=True):
-            ax.text(v or 0.0, y, f" {v:.3f}" if v is not None else " n/a", va="center", fontsize="small")
-        ax.set_title(title)
-        if present and max(present) > 0:
-            ax.set_xlim(min(0.0, *present), max(present) * 1.2)  # room for the value labels
+    # A win rate needs two models: with one there is nothing to plot.
+    for col in ([1] if len(leaderboard.rows) > 1 else []) + scenario_cols:
         name = WIN_RATE_PLOT if col == 1 else f"{safe_file_name(group_names[col - 2])}.png"
         path = os.path.join(plots_dir, name)
-        _save(fig, path)
+        _save(bar_figure(leaderboard, col), path)
         written.append(path)
     return written

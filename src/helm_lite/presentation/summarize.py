@@ -19,6 +19,7 @@ from typing import Any
 from helm_lite.common.json_io import to_jsonable, write_json_atomic, write_text_atomic
 from helm_lite.presentation.display import write_display_files
 from helm_lite.presentation.files import write_plain_json
+from helm_lite.presentation.leaderboard_files import write_leaderboard
 from helm_lite.presentation.main_metric import complete_schema
 from helm_lite.presentation.models import ModelCatalog
 from helm_lite.presentation.read_runs import Run, read_suite, suite_dir
@@ -37,10 +38,9 @@ from helm_lite.presentation.tables import (
     group_tables,
     index_tables,
     leaderboard_columns,
-    leaderboard_table,
     safe_file_name,
 )
-from helm_lite.presentation.writers import table_csv, table_latex, table_markdown
+from helm_lite.presentation.writers import table_latex
 
 logger = logging.getLogger(__name__)
 
@@ -296,11 +296,7 @@ def _write_summary(
     write_json_atomic(out("costs.json"), costs(runs))
 
     columns = leaderboard_columns(view)
-    board = leaderboard_table(view, columns)
-    write_json_atomic(out(f"{LEADERBOARD}.json"), board)
-    write_text_atomic(out(f"{LEADERBOARD}.csv"), table_csv(board))
-    write_text_atomic(out(f"{LEADERBOARD}.md"), table_markdown(board))
-    write_text_atomic(out(f"{LEADERBOARD}.tex"), table_latex(board, LEADERBOARD))
+    board = write_leaderboard(view, columns, out_dir)
 
     plots: list[str] = []
     if config.plots:

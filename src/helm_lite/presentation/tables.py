@@ -64,6 +64,9 @@ class Cell:
     style: dict[str, str] | None = None
     markdown: bool = False
     run_spec_names: list[str] | None = None
+    # [lo, hi]: the 95% bootstrap interval of a main-metric cell (helm_lite's; HELM's front end
+    # ignores the field).
+    interval: list[float] | None = None
 
 
 @dataclass
@@ -111,6 +114,8 @@ class SuiteView:
             for group in run.groups:
                 self._tagged.setdefault(group, []).append(run)
         self._group_runs: dict[str, list[Run]] = {}
+        # Derived results computed once per view (e.g. the leaderboard's bootstrap, `uncertainty`).
+        self.cache: dict[object, Any] = {}
 
     def group_runs(self, group: RunGroup) -> list[Run]:
         """Runs tagged with the group or any of its leaf descendants, in suite order."""
@@ -215,6 +220,9 @@ def build_table(
     (`scenario_link` = (group, subgroup title)) links each row to its runs instead.
     """
     rows = table_rows(view, columns, runs, adapter_keys, with_run_names=scenario_link is None)
+    from helm_lite.presentation.uncertainty import add_intervals  # it builds on this module
+
+    add_intervals(view, columns, rows)
     keys = list(adapter_keys)
     model_at = keys.index("model") if "model" in keys else None
     labels = _row_labels(view, [r.key for r in rows], keys, model_at)
@@ -236,14 +244,17 @@ def build_table(
 
     table = Table(title=title, header=header, rows=body, name=name, description=description)
     directions = [c.header.lower_is_better for c in columns]
-    if MEAN in aggregation:
-        _insert_mean_score(table, values, directions)
-    if WIN_RATE in aggregation:
-        _insert_column(
-            table,
-            HeaderCell(value=WIN_RATE_HEADER, description=WIN_RATE_DESCRIPTION, lower_is_better=False),
-            mean_win_rates(values, directions) if values else [None] * len(body),
-        )
+    # As in HELM, the aggregate columns follow the model column in the order the strategies are listed.
+    for at, strategy in enumerate(aggregation, start=1):
+        if strategy == MEAN:
+            _insert_mean_score(table, values, directions, at)
+        elif strategy == WIN_RATE:
+            _insert_column(
+                table,
+                HeaderCell(value=WIN_RATE_HEADER, description=WIN_RATE_DESCRIPTION, lower_is_better=False),
+                mean_win_rates(values, directions) if values else [None] * len(body),
+                at,
+            )
     bold_best(table)
     if scenario_link is not None and 2 <= sum(len(r.runs) for r in rows) <= 5:
         group_name, subgroup = scenario_link
@@ -333,13 +344,17 @@ def _metric_cell(runs: list[Run], matcher: MetricMatcher, with_run_names: bool) 
     )
 
 
-def _insert_column(table: Table, header: HeaderCell, values: Sequence[float | None]) -> None:
-    table.header.insert(1, header)
+def _insert_column(table: Table, header: HeaderCell, values: Sequence[float | None], at: int = 1) -> None:
+    table.header.insert(at, header)
     for row, value in zip(table.rows, values, strict=True):
-        row.insert(1, Cell(value=value, style={} if value is not None else None))
+        row.insert(at, Cell(value=value, style={} if value is not None else None))
 
 
-def _insert_mean_score(table: Table, values: list[list[float | None]], directions: list[bool | None]) -> None:
+def _insert_mean_score(
+    table: Table, values: list[list[float | None]], directions: list[bool | None], at: int = 1
+) -> None:
+    """HELM's `Mean score`: per row, the mean of the columns that have a value (a missing cell, such
+    as a judged score without judgements, is left out rather than counted as 0); None without any."""
     ordered = {d for d in directions if d is not None}
     lower = ordered.pop() if len(ordered) == 1 else None
     means: list[float | None] = []
@@ -354,6 +369,7 @@ def _insert_mean_score(table: Table, values: list[list[float | None]], direction
             lower_is_better=lower,
         ),
         means,
+        at,
     )
 
 
@@ -400,9 +416,10 @@ def group_tables(view: SuiteView, group: RunGroup) -> list[Table]:
             ]
             if not columns:
                 continue
-            aggregation = (
-                [] if metric_group.hide_win_rates else list(metric_group.aggregation_strategies or [WIN_RATE])
-            )
+            # HELM's precedence: declared strategies, else none when win rates are hidden, else win rate.
+            aggregation = metric_group.aggregation_strategies
+            if aggregation is None:
+                aggregation = [] if metric_group.hide_win_rates else [WIN_RATE]
             tables.append(
                 build_table(
                     view,

@@ -1,7 +1,10 @@
 """Render tables as CSV, Markdown and LaTeX (JSON is the tables' HELM-JSON form, see json_io).
 
 CSV keeps full precision (for tools); Markdown and LaTeX show 3 decimals (for people). A cell
-without a value is empty in CSV and `-` / `--` in Markdown / LaTeX.
+without a value is empty in CSV and `-` / `--` in Markdown / LaTeX. A cell with a bootstrap interval
+shows `value ± half its width` in Markdown / LaTeX (the interval need not be symmetric: CSV has its
+exact bounds in `<column> lo` / `<column> hi`). A leaderboard passes `ranks`: a `Rank` column first and
+a `Tied with` column last.
 """
 
 from __future__ import annotations
@@ -9,9 +12,11 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from helm_lite.presentation.tables import Table
+from helm_lite.presentation.tables import Cell, Table
 
 _LATEX_SPECIALS = {
     "\\": r"\textbackslash{}",
@@ -42,33 +47,70 @@ def fmt_value(value: Any, missing: str = "-") -> str:
     return str(value)
 
 
+@dataclass(frozen=True)
+class RowRank:
+    """A leaderboard row's place: its (shared) rank and the models of its tie group."""
+
+    rank: int
+    tied_with: tuple[str, ...]
+
+
 def header_texts(table: Table) -> list[str]:
     return [str(h.value) for h in table.header]
 
 
-def table_csv(table: Table) -> str:
+def cell_text(cell: Cell, missing: str = "-") -> str:
+    """`fmt_value`, plus ` ± h` (h = half the interval's width) for a cell with an interval."""
+    text = fmt_value(cell.value, missing)
+    if cell.interval is not None and _is_number(cell.value):
+        text += f" ± {(cell.interval[1] - cell.interval[0]) / 2:.3f}"
+    return text
+
+
+def table_csv(table: Table, ranks: Sequence[RowRank] | None = None) -> str:
+    with_interval = [any(row[j].interval is not None for row in table.rows) for j in range(len(table.header))]
+    head: list[str] = ["Rank"] if ranks is not None else []
+    for text, bounds in zip(header_texts(table), with_interval, strict=True):
+        head += [text, f"{text} lo", f"{text} hi"] if bounds else [text]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header_texts(table))
-    for row in table.rows:
-        writer.writerow(
-            ["" if c.value is None else (repr(c.value) if _is_number(c.value) else c.value) for c in row]
-        )
+    writer.writerow(head + (["Tied with"] if ranks is not None else []))
+    for i, row in enumerate(table.rows):
+        line: list[Any] = [ranks[i].rank] if ranks is not None else []
+        for cell, bounds in zip(row, with_interval, strict=True):
+            line.append(_csv_value(cell.value))
+            if bounds:
+                line += [repr(b) for b in cell.interval] if cell.interval is not None else ["", ""]
+        if ranks is not None:
+            line.append("; ".join(ranks[i].tied_with))
+        writer.writerow(line)
     return out.getvalue()
 
 
-def table_markdown(table: Table) -> str:
+def _csv_value(value: Any) -> Any:
+    return "" if value is None else (repr(value) if _is_number(value) else value)
+
+
+def table_markdown(table: Table, ranks: Sequence[RowRank] | None = None) -> str:
     def esc(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
     heads = header_texts(table)
+    if ranks is not None:
+        heads = ["Rank", *heads, "Tied with"]
     lines = [f"# {esc(table.title)}", ""]
     lines.append("| " + " | ".join(esc(h) for h in heads) + " |")
-    lines.append("|" + "|".join([" --- "] + [" ---: "] * (len(heads) - 1)) + "|")
-    for row in table.rows:
-        cells = [fmt_value(c.value) for c in row]
+    aligns = [" ---: "] * len(heads)
+    aligns[1 if ranks is not None else 0] = " --- "
+    if ranks is not None:
+        aligns[-1] = " --- "
+    lines.append("|" + "|".join(aligns) + "|")
+    for i, row in enumerate(table.rows):
+        cells = [cell_text(c) for c in row]
         bold = [c.style is not None and "font-weight" in c.style for c in row]
         cells = [f"**{esc(t)}**" if b and t != "-" else esc(t) for t, b in zip(cells, bold, strict=True)]
+        if ranks is not None:
+            cells = [str(ranks[i].rank), *cells, esc(", ".join(ranks[i].tied_with))]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -77,26 +119,31 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in text)
 
 
-def table_latex(table: Table, label: str) -> str:
+def table_latex(table: Table, label: str, ranks: Sequence[RowRank] | None = None) -> str:
     """A standalone `table` environment (needs `\\usepackage{booktabs}`); best values in bold."""
     heads = header_texts(table)
+    aligns = "l" + "r" * (len(heads) - 1)
+    if ranks is not None:
+        heads, aligns = ["Rank", *heads, "Tied with"], f"r{aligns}l"
     lines = [
         "% Generated by helm-summarize; needs \\usepackage{booktabs}",
         "\\begin{table}[htp]",
         "\\centering",
         "\\resizebox{\\textwidth}{!}{",
-        "\\begin{tabular}{l" + "r" * (len(heads) - 1) + "}",
+        f"\\begin{{tabular}}{{{aligns}}}",
         "\\toprule",
         " & ".join(latex_escape(h) for h in heads) + " \\\\",
         "\\midrule",
     ]
-    for row in table.rows:
+    for i, row in enumerate(table.rows):
         cells = []
         for cell in row:
-            text = latex_escape(fmt_value(cell.value, missing="--")) if cell.value is not None else "--"
+            text = latex_escape(cell_text(cell, missing="--")).replace("±", "$\\pm$")
             if cell.style and "font-weight" in cell.style:
                 text = f"\\textbf{{{text}}}"
             cells.append(text)
+        if ranks is not None:
+            cells = [str(ranks[i].rank), *cells, latex_escape(", ".join(ranks[i].tied_with))]
         lines.append(" & ".join(cells) + " \\\\")
     lines += [
         "\\bottomrule",

@@ -71,6 +71,11 @@ class Runner:
             self.executor.close()
         for line in self.services.caches.status_lines():
             logger.info("%s", line)
+        if not self.config.dry_run:
+            from helm_lite.presentation.run_summary import print_run_summary
+
+            names = [rs.name for rs in run_specs if rs.name not in failed]
+            print_run_summary(self.config.output_path, self.config.suite, self.services.registry, names)
         return failed
 
     def _run_and_report(self, run_spec: RunSpec, scenario: Scenario) -> bool:
@@ -136,10 +141,26 @@ class Runner:
         if verified is None:
             run_dir = os.path.join(self.suite_dir, run_spec.name)
             check = check_run(run_dir, hashes=True)
-            verified = self._verified[run_spec.name] = check.verified
+            verified = check.verified
             if not verified and os.path.isdir(run_dir):
                 logger.info("Redoing run %s: %s", run_spec.name, check.reason)
+            elif verified and run_spec.annotators and not self._same_judges(run_spec, run_dir):
+                # The judge is not in the run's name, but its scores are the judge's.
+                logger.info("Redoing run %s: it was judged by other deployments", run_spec.name)
+                verified = False
+            self._verified[run_spec.name] = verified
         return verified
+
+    def _same_judges(self, run_spec: RunSpec, run_dir: str) -> bool:
+        from helm_lite.annotation.stage import judges_record
+        from helm_lite.run_directory import read_run_info
+
+        try:
+            info = read_run_info(run_dir)
+        except ValueError:
+            return False
+        recorded = info.get("judges") if isinstance(info, dict) else None
+        return bool(recorded == judges_record(run_spec, self.config.judges))
 
     def run_one(self, run_spec: RunSpec, scenario: Scenario | None = None) -> None:
         if self._skipped(run_spec):

@@ -6,7 +6,9 @@ Routes (GET and HEAD only; anything else is 405):
     /static/app.js, /static/style.css               its script and style sheet
     /api/suites                                     served suites
     /api/suites/<suite>                             overview: run count, helm-summarize outputs, plots
-    /api/suites/<suite>/leaderboard                 model × run group main metric, mean win rate
+    /api/suites/<suite>/leaderboard?metric_group=   model × run group main metric (or one metric
+                                                    group's metrics), mean win rate, summarize state
+    /api/suites/<suite>/head_to_head?a=&b=          instances one deployment gets right, the other wrong
     /api/suites/<suite>/runs?model=&scenario=&group=   run summaries (filtered)
     /api/suites/<suite>/runs/<run>                  one run: specs, stats, problems
     /api/suites/<suite>/runs/<run>/instances?offset=&limit=&status=&id=   a page of instances
@@ -36,6 +38,7 @@ from urllib.parse import parse_qs, unquote
 from helm_lite import __version__
 from helm_lite.common.secrets import redact, scrub
 from helm_lite.run_directory import RUN_INFO_FILE
+from helm_lite.server.board import MAIN
 from helm_lite.server.errors import ServeError
 from helm_lite.server.host_check import HostPolicy
 from helm_lite.server.instances import INSTANCE_FILTERS
@@ -243,13 +246,21 @@ class Handler(BaseHTTPRequestHandler):
 
     def _api(self, store: Store, rest: list[str], query: dict[str, list[str]]) -> Any:
         if not rest:
-            return {"suites": list(store.suites), "version": __version__}
+            return {"suites": store.suites, "default": store.default_suite(), "version": __version__}
         suite = store.suite(rest[0])
         rest = rest[1:]
         if not rest:
             return suite.overview()
         if rest == ["leaderboard"]:
-            return suite.leaderboard()
+            uncertainty = _str_param(query, "uncertainty") or "1"
+            if uncertainty not in ("0", "1"):
+                raise ServeError(400, f"uncertainty must be 0 or 1, got {uncertainty!r}")
+            return suite.leaderboard(_str_param(query, "metric_group") or MAIN, uncertainty == "1")
+        if rest == ["head_to_head"]:
+            a, b = _str_param(query, "a"), _str_param(query, "b")
+            if a is None or b is None:
+                raise ServeError(400, "head_to_head needs two deployments: ?a=…&b=…")
+            return suite.head_to_head(a, b)
         if rest == ["runs"]:
             return suite.runs(
                 model=_str_param(query, "model"),
@@ -297,13 +308,17 @@ class Handler(BaseHTTPRequestHandler):
 
 def create_server(
     output_path: str,
-    suites: list[str],
+    suites: list[str] | None,
     host: str = "127.0.0.1",
     port: int = 8000,
     allowed_hosts: Iterable[str] = (),
     schema_path: str | None = None,
+    default_suite: str | None = None,
 ) -> HelmServer:
     """A bound (not yet serving) server; port 0 picks a free port (see `server.server_address`).
+
+    `suites=None` serves every suite of `<output_path>/runs/`, including those created later, and
+    opens on `default_suite` (else the most recently modified one).
 
     Requests must name the server in their Host header: a loopback name, `host` itself, or one of
     `allowed_hosts`. Main metrics and directions come from the presentation schema at `schema_path`
@@ -311,4 +326,5 @@ def create_server(
     from helm_lite.presentation.schema import DEFAULT_SCHEMA_PATH, load_schema
 
     schema = load_schema(schema_path or DEFAULT_SCHEMA_PATH)
-    return HelmServer((host, port), Store(output_path, suites, schema), allowed_hosts)
+    store = Store(output_path, suites, schema, default=default_suite)
+    return HelmServer((host, port), store, allowed_hosts)

@@ -12,13 +12,16 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from helm_lite.common.secrets import scrub
 from helm_lite.presentation.main_metric import complete_schema, run_main_metric
+from helm_lite.presentation.models import ModelCatalog
 from helm_lite.presentation.read_runs import Run, shape_problem
-from helm_lite.presentation.schema import Schema
+from helm_lite.presentation.schema import MetricMatcher, Schema
 from helm_lite.run_directory import (
     COMPLETE,
     DAMAGED,
@@ -30,14 +33,22 @@ from helm_lite.run_directory import (
 )
 from helm_lite.run_directory import run_names as list_run_names
 from helm_lite.server import run_files
+from helm_lite.server.board import MAIN, metric_group_options, suite_board
 from helm_lite.server.errors import ServeError
-from helm_lite.server.instances import INSTANCE_FILTERS, build_instance_views
+from helm_lite.server.freshness import summarize_state
+from helm_lite.server.head_to_head import compare
+from helm_lite.server.instances import INSTANCE_FILTERS, build_instance_views, per_instance_values
 from helm_lite.server.paths import check_segment, resolve_inside
 from helm_lite.server.run_files import LruCache, file_key, flat_stats, get
+
+if TYPE_CHECKING:
+    from helm_lite.presentation.tables import SuiteView
 
 __all__ = ["INSTANCE_FILTERS", "RUN_INFO_FILE", "ServeError", "Store", "Suite"]
 
 PLOT_EXTENSIONS = (".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp")
+STAMPED_FILES = (*RUN_FILES, RUN_INFO_FILE)
+"""A run's files whose versions key the cached leaderboards."""
 
 
 @dataclass(frozen=True)
@@ -50,21 +61,37 @@ class LoadedRun:
     problems: list[str]
     run_spec: Any
     scenario: Any
-    stats: list[dict[str, Any]]
+    raw_stats: Any
     run: Run | None
+
+    @cached_property
+    def stats(self) -> list[dict[str, Any]]:
+        """stats.json as flat rows, made on first use (the leaderboard never needs them)."""
+        return flat_stats(self.raw_stats)
 
 
 class Suite:
     """One served suite directory, `<output>/runs/<name>`."""
 
     def __init__(
-        self, name: str, directory: str, schema: Schema, json_cache: LruCache, instance_cache: LruCache
+        self,
+        name: str,
+        directory: str,
+        schema: Schema,
+        json_cache: LruCache,
+        instance_cache: LruCache,
+        values_cache: LruCache | None = None,
+        models: Callable[[], ModelCatalog] = lambda: ModelCatalog(None),
+        board_cache: LruCache | None = None,
     ) -> None:
         self.name = name
         self.dir = os.path.realpath(directory)
         self.schema = schema
         self._json_cache = json_cache
         self._instance_cache = instance_cache
+        self._values_cache = values_cache if values_cache is not None else LruCache(64)
+        self.models = models
+        self._board_cache = board_cache if board_cache is not None else LruCache(16)
 
     # -- files -----------------------------------------------------------------------------------
     def path(self, *segments: str) -> str:
@@ -140,7 +167,7 @@ class Suite:
             else:
                 problems.append(problem)
         status = DAMAGED if damaged else INCOMPLETE if check.status == INCOMPLETE else COMPLETE
-        return LoadedRun(run, status, problems, run_spec, scenario, flat_stats(raw_stats), presented)
+        return LoadedRun(run, status, problems, run_spec, scenario, raw_stats, presented)
 
     def _load_all(self) -> list[LoadedRun]:
         return [self.load(name) for name in self.run_names()]
@@ -320,30 +347,73 @@ class Suite:
         }
 
     # -- suite-level views -------------------------------------------------------------------------
-    def leaderboard(self) -> dict[str, Any]:
-        """helm-summarize's leaderboard (`presentation.leaderboard`) over the suite's complete runs;
-        the runs left out, with the reason, in `skipped`."""
-        from helm_lite.presentation.leaderboard import leaderboard_data
-        from helm_lite.presentation.models import ModelCatalog
+    def _view(self, models: ModelCatalog | None = None) -> tuple[SuiteView, list[dict[str, str]]]:
+        """helm-summarize's view of the suite's complete runs (schema completed as it completes it, model
+        names from the registry as it reads them) and the runs left out, with the reason."""
         from helm_lite.presentation.tables import SuiteView
 
-        loaded = self._load_all()
         skipped = []
         runs = []
-        for item in loaded:
+        for item in self._load_all():
             if item.status == COMPLETE and item.run is not None:
                 runs.append(item.run)
             else:
                 reason = "; ".join(item.problems) or "stats.json has no stats"
                 skipped.append({"run": item.name, "reason": reason})
-        view = SuiteView(runs, complete_schema(self.schema, runs), ModelCatalog(None))
-        data = leaderboard_data(view)
-        return {
-            "suite": self.name,
-            "columns": data["columns"],
-            "rows": data["rows"],
-            "skipped": skipped + data["missing"],
-        }
+        catalog = models if models is not None else self.models()
+        return SuiteView(runs, complete_schema(self.schema, runs), catalog), skipped
+
+    def leaderboard(self, metric_group: str = MAIN, uncertainty: bool = True) -> dict[str, Any]:
+        """helm-summarize's leaderboard (`presentation.leaderboard`) over the suite's complete runs, or
+        one metric group's table (`server.board`); the runs left out, with the reason, in `skipped`;
+        whether helm-summarize's files on disk are current in `summarize`. Answers are cached until
+        a run's file or the registry changes (the uncertainty bootstrap reads every instance)."""
+        names = self.run_names()
+        models = self.models()
+        # Everything the table is computed from: every run's files (as `file_key`s) and the registry.
+        stamp = tuple((n, *(file_key(os.path.join(self.dir, n, f)) for f in STAMPED_FILES)) for n in names)
+        key = ("board", self.dir, metric_group, uncertainty, id(models), stamp)
+
+        def build() -> tuple[ModelCatalog, dict[str, Any]]:
+            view, skipped = self._view(models)
+            try:
+                data = suite_board(view, metric_group, uncertainty)
+            except KeyError:
+                known = ", ".join(o["name"] for o in metric_group_options(view))
+                raise ServeError(400, f"metric_group must be one of {known}, got {metric_group!r}") from None
+            return models, {"suite": self.name, **data, "skipped": skipped + data["missing"]}
+
+        # The catalog is kept with the answer, so `id(models)` names it while the entry lives.
+        _, board = self._board_cache.get(key, build)
+        return {**board, "summarize": summarize_state(self.dir, names)}
+
+    def head_to_head(self, a: str, b: str) -> dict[str, Any]:
+        """Deployments (or models) `a` and `b` instance by instance on each leaderboard column
+        (`presentation.compare.head_to_head` with the runs to link to); cached like the leaderboard."""
+        from helm_lite.common.errors import UserError
+
+        names = self.run_names()
+        models = self.models()
+        stamp = tuple((n, *(file_key(os.path.join(self.dir, n, f)) for f in STAMPED_FILES)) for n in names)
+
+        def build() -> tuple[ModelCatalog, dict[str, Any]]:
+            view, _ = self._view(models)
+            try:
+                result = compare(view, a, b, self._instance_values)
+            except UserError as e:
+                raise ServeError(404, str(e).replace("--compare: ", "")) from None
+            by_deployment = {r.model_deployment: r.model for r in view.runs}
+            for side in ("a", "b"):
+                result[f"{side}_display_name"] = view.models.display_name(by_deployment[result[side]])
+            return models, {"suite": self.name, **result}
+
+        _, result = self._board_cache.get(("h2h", self.dir, a, b, id(models), stamp), build)
+        return result
+
+    def _instance_values(self, run: Run, matcher: MetricMatcher) -> dict[tuple[str, int], float]:
+        path = os.path.join(run.run_path, "per_instance_stats.json")
+        key = ("values", file_key(path), matcher)
+        return self._values_cache.get(key, lambda: per_instance_values(path, matcher))
 
     def overview(self) -> dict[str, Any]:
         """What helm-summarize left in the suite (all optional) and how many runs there are."""
@@ -372,9 +442,11 @@ class Suite:
         except (OSError, ServeError):
             plots = []
         groups = self._optional_json("groups.json", problems)
+        names = self.run_names()
         return {
             "name": self.name,
-            "num_runs": len(self.run_names()),
+            "num_runs": len(names),
+            "summarize": summarize_state(self.dir, names),
             "summary": self._optional_json("summary.json", problems),
             "leaderboard_csv": leaderboard_csv,
             "groups": groups if isinstance(groups, list) else None,
@@ -389,29 +461,90 @@ class Suite:
 
 
 class Store:
-    """The served suites, with caches shared between them, all shown through one presentation schema."""
+    """The served suites, with caches shared between them, all shown through one presentation schema.
 
-    def __init__(self, output_path: str, suites: list[str], schema: Schema | None = None) -> None:
+    `suites=None` serves every suite folder of `<output>/runs/`, listed again on each request, so a
+    suite created while the server runs appears on the next page load; `default` is the one the page
+    opens (else the most recently modified). A list serves exactly those suites."""
+
+    def __init__(
+        self,
+        output_path: str,
+        suites: list[str] | None,
+        schema: Schema | None = None,
+        default: str | None = None,
+    ) -> None:
         from helm_lite.presentation.schema import DEFAULT_SCHEMA_PATH, load_schema
 
         self.output_path = output_path
+        self.runs_dir = os.path.join(output_path, "runs")
         self.schema = schema if schema is not None else load_schema(DEFAULT_SCHEMA_PATH)
-        json_cache = LruCache(512)
+        self._fixed = list(suites) if suites is not None else None
+        self._default = default
+        self._json_cache = LruCache(512)
         # Parsed instance lists can be large (every prompt of a run); keep only a few runs.
-        instance_cache = LruCache(6)
-        self.suites = {
-            name: Suite(
+        self._instance_cache = LruCache(6)
+        self._values_cache = LruCache(64)
+        self._board_cache = LruCache(32)
+        self._catalogs: dict[int, tuple[Any, ModelCatalog]] = {}
+        self._suites: dict[str, Suite] = {}
+        for name in self._fixed or []:
+            self._make(name)
+
+    def _make(self, name: str) -> Suite:
+        suite = self._suites.get(name)
+        if suite is None:
+            suite = self._suites[name] = Suite(
                 name,
-                resolve_inside(os.path.join(output_path, "runs"), name),
+                resolve_inside(self.runs_dir, name),
                 self.schema,
-                json_cache,
-                instance_cache,
+                self._json_cache,
+                self._instance_cache,
+                self._values_cache,
+                self.models,
+                self._board_cache,
             )
-            for name in suites
-        }
+        return suite
+
+    @property
+    def suites(self) -> list[str]:
+        """The served suite names (for `suites=None`, the folders of `<output>/runs/` now)."""
+        if self._fixed is not None:
+            return list(self._fixed)
+        try:
+            names = os.listdir(self.runs_dir)
+        except OSError:
+            return []
+        return sorted(
+            n for n in names if not n.startswith(".") and os.path.isdir(os.path.join(self.runs_dir, n))
+        )
+
+    def default_suite(self) -> str | None:
+        names = self.suites
+        if self._default in names:
+            return self._default
+        if not names:
+            return None
+        return max(names, key=lambda n: os.path.getmtime(os.path.join(self.runs_dir, n)))
+
+    def models(self) -> ModelCatalog:
+        """Model display names and order as helm-summarize reads them (shipped registry + prod_env;
+        re-read when those files change; one catalog per registry version, so it can key caches);
+        a broken local registry falls back to plain names."""
+        from helm_lite.common.errors import UserError
+        from helm_lite.registry.loader import load_registry
+
+        try:
+            registry = load_registry()
+        except UserError:
+            registry = None
+        held = self._catalogs.get(id(registry))
+        if held is None or held[0] is not registry:
+            self._catalogs = {id(registry): (registry, ModelCatalog(registry))}
+            held = self._catalogs[id(registry)]
+        return held[1]
 
     def suite(self, name: str) -> Suite:
-        suite = self.suites.get(name)
-        if suite is None:
+        if name not in self.suites:
             raise ServeError(404, f"unknown suite {name!r}")
-        return suite
+        return self._make(name)

@@ -188,26 +188,143 @@ function loadOverview(suite) {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// markdown (schema descriptions): a tiny safe renderer that builds DOM nodes, never HTML
+
+const MD_TOKEN = /\[([^\]\n]+)\]\(([^)\s]+)\)|\*\*([^*\n]+)\*\*|\*([^*\n]+)\*|`([^`\n]+)`/g;
+
+/** Only http(s) and relative links: no javascript:, data: or other schemes. */
+function safeUrl(url) {
+  if (/^https?:\/\//i.test(url)) return url;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith("//")) return null;
+  return url;
+}
+
+/** `[text](url)`, `**strong**`, `*em*` and `` `code` `` as elements; everything else stays text. */
+function markdown(text) {
+  const out = [];
+  if (typeof text !== "string") return out;
+  let last = 0;
+  for (const m of text.matchAll(MD_TOKEN)) {
+    if (m.index > last) out.push(text.slice(last, m.index));
+    if (m[1] !== undefined) {
+      const url = safeUrl(m[2]);
+      out.push(url ? el("a", { href: url, target: url.startsWith("#") ? null : "_blank", rel: "noopener noreferrer" }, m[1]) : m[0]);
+    } else if (m[3] !== undefined) out.push(el("strong", {}, m[3]));
+    else if (m[4] !== undefined) out.push(el("em", {}, m[4]));
+    else out.push(el("code", {}, m[5]));
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) out.push(text.slice(last));
+  return out;
+}
+
+/** The text a reader sees, for title attributes (which cannot hold links). */
+function markdownText(text) {
+  return typeof text === "string" ? text.replace(MD_TOKEN, (all, t, u, b, i, c) => t || b || i || c || all) : "";
+}
+
+// ---------------------------------------------------------------------------------------------------
+// sortable tables: click a header to sort its column (numbers by data-value), again to reverse
+
+function sortValue(cell) {
+  const raw = cell ? cell.getAttribute("data-value") : null;
+  if (raw !== null && raw !== "" && raw !== "null") return { num: Number(raw) };
+  const text = cell ? cell.textContent.trim() : "";
+  const n = Number(text);
+  return text !== "" && text !== "–" && Number.isFinite(n) ? { num: n } : { text };
+}
+
+function makeSortable(table) {
+  const headers = Array.from(table.tHead ? table.tHead.rows[0].cells : []);
+  headers.forEach((th, index) => {
+    th.classList.add("sortable");
+    th.setAttribute("aria-sort", "none");
+    const arrow = el("span", { class: "sort-arrow", "aria-hidden": "true" }, "");
+    th.append(arrow);
+    th.addEventListener("click", (ev) => {
+      if (ev.target.closest("a")) return; // links in headers still navigate
+      const ascending = th.getAttribute("aria-sort") !== "ascending";
+      headers.forEach((h) => {
+        h.setAttribute("aria-sort", "none");
+        h.querySelector(".sort-arrow").textContent = "";
+      });
+      th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+      arrow.textContent = ascending ? " ▲" : " ▼";
+      const body = table.tBodies[0];
+      const rows = Array.from(body.rows);
+      const keyed = rows.map((row, i) => ({ row, i, v: sortValue(row.cells[index]) }));
+      keyed.sort((x, y) => {
+        // Missing values last in both directions; numbers before text.
+        const xm = x.v.num === undefined && !x.v.text;
+        const ym = y.v.num === undefined && !y.v.text;
+        if (xm !== ym) return xm ? 1 : -1;
+        let c;
+        if (x.v.num !== undefined && y.v.num !== undefined) c = x.v.num - y.v.num;
+        else if (x.v.num !== undefined) c = -1;
+        else if (y.v.num !== undefined) c = 1;
+        else c = x.v.text.localeCompare(y.v.text);
+        return (ascending ? c : -c) || x.i - y.i;
+      });
+      body.append(...keyed.map((k) => k.row));
+    });
+  });
+  return table;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // leaderboard
 
+/** `0.412 ± 0.031` when the cell has a standard error (else the plain value). */
+function cellText(cell) {
+  const base = fmt3(cell.value);
+  return typeof cell.stderr === "number" && Number.isFinite(cell.stderr) ? `${base} ± ${fmt3(cell.stderr)}` : base;
+}
+
+function cellTitle(cell, column) {
+  const lines = [];
+  if (Array.isArray(cell.interval) && cell.interval.length === 2) lines.push(`interval: [${fmt3(cell.interval[0])}, ${fmt3(cell.interval[1])}]`);
+  lines.push(...(cell.runs || []).map((r) => `${r.name}: ${r.value}`));
+  if (column.lower_is_better) lines.push("lower is better");
+  return lines.join("\n");
+}
+
+function rankText(row, board) {
+  if (typeof row.rank !== "number") return null;
+  const tied = Array.isArray(row.tied_with) ? row.tied_with : [];
+  if (!tied.length) return String(row.rank);
+  const names = tied.map((d) => {
+    const other = board.rows.find((r) => r.model_deployment === d || r.model === d);
+    return other ? other.model_display_name || other.model : d;
+  });
+  return `${row.rank} (tied with ${names.join(", ")})`;
+}
+
 function leaderboardTable(suite, board) {
+  const hasRank = board.rows.some((r) => typeof r.rank === "number");
   const head = el(
     "tr",
     {},
+    hasRank ? el("th", { class: "num rank-col", title: "Rank by mean win rate; models whose intervals overlap are tied." }, "Rank") : null,
     el("th", { class: "model-col" }, "Model"),
     el("th", { class: "num", title: "How many models this model outperforms on average (over columns)." }, "Mean win rate"),
     board.columns.map((c) =>
       el(
         "th",
-        { class: "num", title: `${c.metric} on split ${c.split}${c.lower_is_better ? " (lower is better)" : ""}` },
-        el("a", { href: withQuery(routeHref(suite, "runs"), { group: c.group }) }, c.group),
-        el("div", { class: "metric-name" }, `${c.metric} (${c.split})${c.lower_is_better ? " ↓" : ""}`)
+        {
+          class: "num",
+          title: [markdownText(c.group_description), `${c.metric_display_name || c.metric} on split ${c.split}${c.lower_is_better ? " (lower is better)" : ""}`]
+            .filter(Boolean)
+            .join("\n\n"),
+          "data-group": c.group,
+        },
+        el("a", { href: withQuery(routeHref(suite, "runs"), { group: c.group }) }, c.group_display_name || c.group),
+        el("div", { class: "metric-name" }, `${c.metric_display_name || c.metric}${c.lower_is_better ? " ↓" : ""}`)
       )
     )
   );
   const best = board.columns.map((c, j) => {
     const values = board.rows.map((r) => (r.cells[j] ? r.cells[j].value : null)).filter((v) => v !== null);
-    if (values.length < 2 || c.lower_is_better === null) return null;
+    if (values.length < 2 || c.lower_is_better === null || c.lower_is_better === undefined) return null;
     return c.lower_is_better ? Math.min(...values) : Math.max(...values);
   });
   // Rows are (deployment, model) as in helm-summarize; the deployment is shown only to tell rows apart.
@@ -215,89 +332,117 @@ function leaderboardTable(suite, board) {
   const body = board.rows.map((row) =>
     el(
       "tr",
-      {},
+      { "data-deployment": row.model_deployment },
+      hasRank ? el("td", { class: "num rank", "data-value": row.rank }, rankText(row, board) || "–") : null,
       el(
         "th",
-        { class: "model-col", scope: "row" },
-        el("a", { href: withQuery(routeHref(suite, "runs"), { model: row.model }) }, row.model),
+        { class: "model-col", scope: "row", title: row.model },
+        el("a", { href: withQuery(routeHref(suite, "runs"), { model: row.model }) }, row.model_display_name || row.model),
         twins(row.model) ? el("div", { class: "metric-name" }, row.model_deployment) : null
       ),
-      el("td", { class: "num win-rate", "data-value": row.win_rate }, fmt3(row.win_rate)),
+      el(
+        "td",
+        {
+          class: "num win-rate",
+          "data-value": row.win_rate,
+          title: Array.isArray(row.win_rate_interval) ? `interval: [${fmt3(row.win_rate_interval[0])}, ${fmt3(row.win_rate_interval[1])}]` : null,
+        },
+        fmt3(row.win_rate)
+      ),
       row.cells.map((cell, j) => {
         if (!cell) return el("td", { class: "num empty", title: "No matching runs" }, "–");
-        const runs = cell.runs;
-        const title = runs.map((r) => `${r.name}: ${r.value}`).join("\n");
+        const runs = cell.runs || [];
         const href =
           runs.length === 1
             ? runHref(suite, runs[0].name)
             : withQuery(routeHref(suite, "runs"), { model: row.model, group: board.columns[j].group });
         return el(
           "td",
-          { class: `num metric${cell.value === best[j] ? " best" : ""}`, title, "data-value": cell.value },
-          el("a", { href }, fmt3(cell.value)),
+          { class: `num metric${cell.value === best[j] ? " best" : ""}`, title: cellTitle(cell, board.columns[j]), "data-value": cell.value },
+          el("a", { href }, cellText(cell)),
           runs.length > 1 ? el("span", { class: "runs-count" }, ` (${runs.length} runs)`) : null
         );
       })
     )
   );
-  return el("div", { class: "table-wrap" }, el("table", { class: "grid leaderboard", id: "leaderboard" }, el("thead", {}, head), el("tbody", {}, body)));
+  return el("div", { class: "table-wrap" }, makeSortable(el("table", { class: "grid leaderboard", id: "leaderboard" }, el("thead", {}, head), el("tbody", {}, body))));
 }
 
-function csvTable(csv) {
-  return el(
-    "div",
-    { class: "table-wrap" },
-    el(
-      "table",
-      { class: "grid", id: "summarize-leaderboard" },
-      el("thead", {}, el("tr", {}, csv.header.map((h, i) => el("th", { class: i ? "num" : "model-col" }, h)))),
-      el(
-        "tbody",
-        {},
-        csv.rows.map((row) =>
-          el(
-            "tr",
-            {},
-            row.map((v, i) => {
-              const n = Number(v);
-              const numeric = i > 0 && v.trim() !== "" && Number.isFinite(n);
-              return el(i ? "td" : "th", { class: i ? "num" : "model-col", title: numeric ? v : null }, numeric ? fmt3(n) : v);
-            })
-          )
-        )
-      )
-    )
-  );
+function summarizeNotice(state) {
+  if (!state) return null;
+  if (state.state === "stale") return notice("warn", "helm-summarize output is older than the newest run; showing a fresh table computed from the runs (run helm-summarize again to update its files).");
+  if (state.state === "absent") return notice("info", "No helm-summarize output for this suite; showing a fresh table computed from the runs with helm-summarize's code.");
+  return el("p", { class: "muted", id: "summarize-current" }, "Computed from the runs with helm-summarize's code; the same numbers as its leaderboard.csv, which is up to date.");
 }
 
-async function renderLeaderboard(suite) {
+function columnLegend(board) {
+  const seen = new Set();
+  const items = [];
+  for (const c of board.columns) {
+    if (seen.has(c.group) || !c.group_description) continue;
+    seen.add(c.group);
+    items.push(el("li", {}, el("strong", {}, c.group_display_name || c.group), ": ", markdown(c.group_description)));
+  }
+  return items.length ? el("details", { class: "legend", id: "column-legend" }, el("summary", {}, "About these columns"), el("ul", { class: "md" }, items)) : null;
+}
+
+async function renderLeaderboard(suite, params) {
   const alive = beginView(`Leaderboard ${suite}`);
   renderNav(suite, "leaderboard");
+  const group = params.get("metric_group") || "main";
   try {
-    const [overview, board] = await Promise.all([loadOverview(suite), api(`/api/suites/${enc(suite)}/leaderboard`)]);
+    const [overview, board] = await Promise.all([
+      loadOverview(suite),
+      // The plain table first: intervals and ranks read every instance, so they follow when ready.
+      api(withQuery(`/api/suites/${enc(suite)}/leaderboard`, group === "main" ? { uncertainty: 0 } : { metric_group: group })),
+    ]);
     if (!alive()) return;
     renderNav(suite, "leaderboard");
-    const parts = [el("h1", {}, "Leaderboard ", el("span", { class: "muted" }, `suite ${suite}`))];
-    for (const p of overview.problems || []) parts.push(notice("warn", p));
-    if (overview.leaderboard_csv) {
-      parts.push(
-        el("h2", {}, "helm-summarize leaderboard"),
-        el("p", { class: "muted" }, "From leaderboard.csv written by helm-summarize."),
-        csvTable(overview.leaderboard_csv)
-      );
-    }
-    parts.push(
-      el("h2", {}, "Main metric per run group"),
-      el(
-        "p",
-        { class: "muted" },
-        "Computed from each run's stats.json: the first of exact_match, quasi_exact_match, exact_match_indicator, " +
-          "final_number_exact_match, math_equiv_chain_of_thought, f1_score, bleu_4, perplexity on split test " +
-          "(else valid). Several runs in one cell are averaged. Hover a cell for its runs; click to open."
-      )
+    const picker = el(
+      "select",
+      {
+        id: "metric-group",
+        onchange: (ev) => {
+          location.hash = withQuery(routeHref(suite), { metric_group: ev.target.value === "main" ? null : ev.target.value });
+        },
+      },
+      board.metric_groups.map((g) => el("option", { value: g.name, selected: g.name === board.metric_group, title: markdownText(g.description) }, g.display_name || g.name))
     );
+    const current = board.metric_groups.find((g) => g.name === board.metric_group);
+    const parts = [
+      el("h1", {}, "Leaderboard ", el("span", { class: "muted" }, `suite ${suite}`)),
+      summarizeNotice(board.summarize),
+      (overview.problems || []).map((p) => notice("warn", p)),
+      el(
+        "div",
+        { class: "filters" },
+        el("label", {}, "Metrics ", picker),
+        current && current.description ? el("span", { class: "muted md" }, markdown(current.description)) : null,
+        board.rows.length > 1 ? el("a", { class: "button", href: routeHref(suite, "compare"), id: "h2h-link" }, "Head to head →") : null
+      ),
+    ];
+    const slot = el("div", { id: "board-slot" });
     if (!board.rows.length) parts.push(notice("info", "No finished runs with a main metric in this suite yet."));
-    else parts.push(leaderboardTable(suite, board));
+    else {
+      fill(slot, leaderboardTable(suite, board));
+      parts.push(slot);
+      if (board.metric_group === "main" && !board.uncertainty) {
+        const status = el("p", { class: "muted", id: "uncertainty-status" }, "Computing intervals and ranks…");
+        parts.push(status);
+        api(`/api/suites/${enc(suite)}/leaderboard`).then(
+          (full) => {
+            if (!alive()) return;
+            fill(slot, leaderboardTable(suite, full));
+            status.remove();
+          },
+          (e) => {
+            if (alive()) status.replaceWith(notice("warn", `Intervals and ranks are not available: ${e.message}`));
+          }
+        );
+      }
+      parts.push(el("p", { class: "muted" }, "Click a column header to sort. Hover a cell for its runs (and interval); click it to open the run. ↓: lower is better."));
+    }
+    parts.push(columnLegend(board));
     if (board.skipped.length) {
       parts.push(
         el(
@@ -314,6 +459,95 @@ async function renderLeaderboard(suite) {
     setMain(...parts);
   } catch (e) {
     if (alive()) showError(`Could not load the leaderboard: ${e.message}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// head to head: two models, the instances where one is right and the other wrong
+
+function instanceHref(suite, run, id) {
+  return routeHref(suite, "run", run, "instance", id);
+}
+
+async function renderCompare(suite, params) {
+  const alive = beginView(`Head to head ${suite}`);
+  renderNav(suite, "leaderboard");
+  try {
+    const board = await api(`/api/suites/${enc(suite)}/leaderboard`);
+    if (!alive()) return;
+    const rows = board.rows;
+    const a = params.get("a") || (rows[0] && rows[0].model_deployment);
+    const b = params.get("b") || (rows[1] && rows[1].model_deployment);
+    const choose = (id, value) =>
+      el(
+        "select",
+        {
+          id,
+          onchange: () => {
+            location.hash = withQuery(routeHref(suite, "compare"), { a: document.getElementById("h2h-a").value, b: document.getElementById("h2h-b").value });
+          },
+        },
+        rows.map((r) => el("option", { value: r.model_deployment, selected: r.model_deployment === value }, `${r.model_display_name || r.model} (${r.model_deployment})`))
+      );
+    const parts = [
+      el("nav", { class: "crumbs" }, el("a", { href: routeHref(suite) }, "Leaderboard"), " › head to head"),
+      el("h1", {}, "Head to head"),
+      el("div", { class: "filters" }, el("label", {}, "A ", choose("h2h-a", a)), el("label", {}, "B ", choose("h2h-b", b))),
+    ];
+    if (!a || !b || a === b) {
+      parts.push(notice("info", "Pick two different models."));
+      setMain(...parts);
+      return;
+    }
+    const data = await api(withQuery(`/api/suites/${enc(suite)}/head_to_head`, { a, b }));
+    if (!alive()) return;
+    const list = (items, count, who) =>
+      items.length
+        ? el(
+            "ul",
+            { class: "h2h-list" },
+            items.map((it) =>
+              el(
+                "li",
+                {},
+                el("span", { class: "instance-link" }, it.instance_id),
+                it.train_trial_index ? el("span", { class: "muted" }, ` trial ${it.train_trial_index}`) : null,
+                " ",
+                it.run_a ? el("a", { href: instanceHref(suite, it.run_a, it.instance_id), class: "h2h-a" }, "A's answer") : null,
+                it.run_a && it.run_b ? " · " : null,
+                it.run_b ? el("a", { href: instanceHref(suite, it.run_b, it.instance_id), class: "h2h-b" }, "B's answer") : null
+              )
+            ),
+            count > items.length ? el("li", { class: "muted" }, `… and ${count - items.length} more`) : null
+          )
+        : el("p", { class: "muted" }, `No instance where only ${who} is right.`);
+    for (const c of data.columns) {
+      const section = el("section", { class: "h2h-column", "data-group": c.group }, el("h2", {}, `${c.group_display_name} `, el("span", { class: "muted" }, c.title)));
+      if (!c.comparable) section.append(notice("info", "This metric has no right or wrong answer (lower is better, or no direction)."));
+      else if (!c.pairs) section.append(notice("info", "No task that both models ran in this column."));
+      else {
+        section.append(
+          el(
+            "p",
+            { class: "muted h2h-summary" },
+            `${c.compared} instances compared: only A right ${c.a_only_count}, only B right ${c.b_only_count}.`,
+            typeof c.difference === "number"
+              ? ` A − B = ${c.difference >= 0 ? "+" : ""}${fmt3(c.difference)}` +
+                  (Array.isArray(c.interval) ? ` (95% interval ${fmt3(c.interval[0])} to ${fmt3(c.interval[1])})` : "") +
+                  "."
+              : ""
+          ),
+          el("div", { class: "inst-cols" },
+            el("div", { class: "h2h-side", "data-side": "a" }, el("h3", {}, `Only ${data.a_display_name} (A) right: ${c.a_only_count}`), list(c.a_only, c.a_only_count, "A")),
+            el("div", { class: "h2h-side", "data-side": "b" }, el("h3", {}, `Only ${data.b_display_name} (B) right: ${c.b_only_count}`), list(c.b_only, c.b_only_count, "B"))
+          )
+        );
+      }
+      parts.push(section);
+    }
+    setMain(...parts);
+  } catch (e) {
+    if (alive()) showError(`Could not compare: ${e.message}`);
   }
 }
 
@@ -357,7 +591,7 @@ async function renderRuns(suite, params) {
           el(
             "tr",
             { class: `run-row status-${r.status}` },
-            el("td", {}, el("a", { href: runHref(suite, r.name), class: "run-link" }, r.name), r.problems.map((p) => el("div", { class: "problem" }, p))),
+            el("td", { class: "run-name" }, el("a", { href: runHref(suite, r.name), class: "run-link" }, r.name), r.problems.map((p) => el("div", { class: "problem" }, p))),
             el("td", {}, r.model || "–"),
             el("td", {}, r.scenario),
             el("td", {}, r.groups.join(", ")),
@@ -386,15 +620,17 @@ async function renderRuns(suite, params) {
       el(
         "div",
         { class: "table-wrap" },
-        el(
-          "table",
-          { class: "grid runs", id: "runs" },
+        makeSortable(
           el(
-            "thead",
-            {},
-            el("tr", {}, ["Run", "Model", "Scenario", "Groups", "Method", "Main metric", "# instances", "Status"].map((h) => el("th", {}, h)))
-          ),
-          rows
+            "table",
+            { class: "grid runs", id: "runs" },
+            el(
+              "thead",
+              {},
+              el("tr", {}, ["Run", "Model", "Scenario", "Groups", "Method", "Main metric", "# instances", "Status"].map((h) => el("th", {}, h)))
+            ),
+            rows
+          )
         )
       )
     );
@@ -498,6 +734,12 @@ function instanceCard(suite, run, inst, main, expanded) {
     const which = inst.requests.length > 1 ? ` (${labelOf(req, i)})` : "";
     return el("details", { class: "prompt", open: expanded }, el("summary", {}, `Prompt sent${which}: ${info.join(", ")}`), pre(req.prompt, "prompt-text"));
   });
+  // Model judges (annotators): their prompt, raw answer and parsed score per judge, as recorded.
+  const judgements = inst.requests.flatMap((req) =>
+    Object.entries(req.annotations || {}).map(([name, note]) =>
+      el("details", { class: "annotation", open: expanded }, el("summary", {}, `Judged by ${name}`), pre(JSON.stringify(note, null, 2), "annotation-text"))
+    )
+  );
   return el(
     "article",
     { class: `instance status-${inst.status}`, "data-instance-id": inst.id, "data-status": inst.status },
@@ -540,6 +782,7 @@ function instanceCard(suite, run, inst, main, expanded) {
       )
     ),
     prompts,
+    judgements,
     el(
       "details",
       { class: "inst-stats", open: expanded },
@@ -719,20 +962,32 @@ function helmTable(suite, table) {
     const text = typeof value === "number" ? fmtNum(value) : value === null || value === undefined ? "–" : String(value);
     const href = c ? helmHref(suite, c.href) : null;
     const bold = c && c.style && c.style["font-weight"] === "bold";
-    return el(tag, { class: `${typeof value === "number" ? "num" : ""}${bold ? " best" : ""}${first ? " model-col" : ""}`, title: c && c.description ? c.description : null }, href ? el("a", { href }, text) : text);
+    const content = c && c.markdown && typeof value === "string" ? markdown(value) : text;
+    return el(
+      tag,
+      {
+        class: `${typeof value === "number" ? "num" : ""}${bold ? " best" : ""}${first ? " model-col" : ""}${c && c.markdown ? " md" : ""}`,
+        title: c && c.description ? markdownText(c.description) : null,
+        "data-value": typeof (c && c.value) === "number" ? c.value : null,
+      },
+      href ? el("a", { href }, text) : content
+    );
   };
   return el(
     "section",
     { class: "helm-table" },
     table.title ? el("h3", {}, table.title) : null,
+    table.description ? el("p", { class: "muted md" }, markdown(table.description)) : null,
     el(
       "div",
       { class: "table-wrap" },
-      el(
-        "table",
-        { class: "grid" },
-        el("thead", {}, el("tr", {}, (table.header || []).map((h, i) => cell(h, "th", i === 0)))),
-        el("tbody", {}, (table.rows || []).map((row) => el("tr", {}, row.map((c, i) => cell(c, i ? "td" : "th", i === 0)))))
+      makeSortable(
+        el(
+          "table",
+          { class: "grid" },
+          el("thead", {}, el("tr", {}, (table.header || []).map((h, i) => cell(h, "th", i === 0)))),
+          el("tbody", {}, (table.rows || []).map((row) => el("tr", {}, row.map((c, i) => cell(c, i ? "td" : "th", i === 0)))))
+        )
       )
     )
   );
@@ -750,6 +1005,9 @@ async function renderGroups(suite, group) {
     setMain(
       group ? el("nav", { class: "crumbs" }, el("a", { href: routeHref(suite, "groups") }, "Groups"), " › ", group) : null,
       el("h1", {}, group ? `Group ${group}` : "Run groups", " ", el("span", { class: "muted" }, "from helm-summarize")),
+      overview.summarize && overview.summarize.state === "stale"
+        ? notice("warn", "helm-summarize output is older than the newest run: these tables leave out the newest runs (run helm-summarize again to update them).")
+        : null,
       tables.map((t) => helmTable(suite, t))
     );
   } catch (e) {
@@ -775,7 +1033,9 @@ async function route() {
   if (!app.suites.length) {
     beginView();
     try {
-      app.suites = (await api("/api/suites")).suites;
+      const listed = await api("/api/suites");
+      app.suites = listed.suites;
+      app.defaultSuite = listed.default;
     } catch (e) {
       showError(`Could not reach the server: ${e.message}`);
       return;
@@ -786,7 +1046,7 @@ async function route() {
     }
   }
   if (parts[0] !== "s" || parts.length < 2) {
-    location.replace(routeHref(app.suites[0]));
+    location.replace(routeHref(app.defaultSuite && app.suites.includes(app.defaultSuite) ? app.defaultSuite : app.suites[0]));
     return;
   }
   const suite = parts[1];
@@ -797,7 +1057,8 @@ async function route() {
     showError(`Unknown suite ${suite}.`, el("p", {}, "Served suites: ", app.suites.map((s, i) => [i ? ", " : "", el("a", { href: routeHref(s) }, s)])));
     return;
   }
-  if (!page) return renderLeaderboard(suite);
+  if (!page) return renderLeaderboard(suite, params);
+  if (page === "compare") return renderCompare(suite, params);
   if (page === "runs") return renderRuns(suite, params);
   if (page === "run" && a && b === "instance" && c) return renderInstance(suite, a, c);
   if (page === "run" && a) return renderRun(suite, a, params);
