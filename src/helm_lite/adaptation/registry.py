@@ -13,6 +13,9 @@ ADAPTERS: Registry[type[Adapter]] = Registry(
     {
         "generation": "helm_lite.adaptation.generation:GenerationAdapter",
         "multiple_choice_joint": "helm_lite.adaptation.multiple_choice_joint:MultipleChoiceJointAdapter",
+        "multiple_choice_joint_chain_of_thought": (
+            "helm_lite.adaptation.multiple_choice_joint_cot:MultipleChoiceJointChainOfThoughtAdapter"
+        ),
         "multiple_choice_separate_original": (
             "helm_lite.adaptation.multiple_choice_separate:MultipleChoiceSeparateAdapter"
         ),
@@ -20,6 +23,7 @@ ADAPTERS: Registry[type[Adapter]] = Registry(
             "helm_lite.adaptation.multiple_choice_separate:MultipleChoiceSeparateCalibratedAdapter"
         ),
         "language_modeling": "helm_lite.adaptation.language_modeling:LanguageModelingAdapter",
+        "chat": "helm_lite.adaptation.chat:ChatAdapter",
     },
     unknown=lambda name, known: f"Invalid adaptation method: {name}",
 )

@@ -16,13 +16,27 @@ from helm_lite.cli.common import (
     run_and_exit_fast,
     setup_logging,
 )
+from helm_lite.cli.helm_flags import add_helm_run_flags, apply_helm_flags, with_enabled_huggingface_models
+from helm_lite.cli.judges import add_judge_arguments, judge_selection
+from helm_lite.cli.list_run_specs import add_list_run_specs_argument, list_run_specs, wants_list
+from helm_lite.cli.reproduce import add_reproduce_arguments, after_run
+from helm_lite.cli.reproduce import dispatch as dispatch_reproduce
 
 PROG = "helm-run"
 logger = logging.getLogger("helm_lite")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = ArgumentParser(prog=PROG, description="Evaluate language models on HELM run entries.")
+    from helm_lite.cli.help_format import examples
+
+    p = ArgumentParser(
+        prog=PROG,
+        description="Evaluate language models on HELM run entries.",
+        epilog=examples(
+            'helm-run -r "synthetic_reasoning:mode=pattern_match,model=simple/model1" -m 10 --suite demo',
+            "helm-run -c run_specs/quickstart.conf --models-to-run simple/model1 -m 20 --dry-run",
+        ),
+    )
     p.add_argument(
         "-c", "--conf-paths", nargs="+", default=[], metavar="PATH", help="run-entry files (HOCON)"
     )
@@ -51,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run only entries with priority <= this (1 = most important)",
     )
     p.add_argument(
-        "-m", "--max-eval-instances", type=positive_int, required=True, help="evaluation instances per run"
+        "-m", "--max-eval-instances", type=positive_int, default=None, help="evaluation instances per run"
     )
     p.add_argument(
         "-t", "--num-train-trials", type=positive_int, default=None, help="number of in-context example draws"
@@ -104,11 +118,20 @@ def build_parser() -> argparse.ArgumentParser:
         "functions, scenarios, clients, metrics …",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    add_list_run_specs_argument(p)
+    add_reproduce_arguments(p)
+    add_helm_run_flags(p)
+    add_judge_arguments(p)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    if wants_list(sys.argv[1:] if argv is None else argv):
+        return _list_run_specs(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    apply_helm_flags(PROG, args)
+    if (reproduced := dispatch_reproduce(args)) is not None:
+        return reproduced
     if not args.conf_paths and not args.run_entries:
         fail(PROG, "give run entries with --conf-paths or --run-entries")
     if args.ray_address is not None and args.executor != "ray":
@@ -121,12 +144,21 @@ def main(argv: list[str] | None = None) -> int:
     from helm_lite.common.errors import UserError
 
     try:
-        return _run(args)
+        return after_run(args, _run(args))
     except UserError as e:
         fail(PROG, str(e))
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; answers received so far are cached", file=sys.stderr)
         return 130
+
+
+def _list_run_specs(argv: list[str]) -> int:
+    from helm_lite.common.errors import UserError
+
+    try:
+        return list_run_specs(argv)
+    except UserError as e:
+        fail(PROG, str(e))
 
 
 def _load_plugins(args: argparse.Namespace) -> None:
@@ -189,7 +221,7 @@ def _run(args: argparse.Namespace) -> int:
     entries = read_conf_files(args.conf_paths) + [
         RunEntry(description=d, priority=1) for d in args.run_entries
     ]
-    registry = load_registry(args.local_path)
+    registry = with_enabled_huggingface_models(args, load_registry(args.local_path))
     descriptions = infer_models_from_deployments(
         [e.description for e in entries], registry, args.models_to_run
     )
@@ -203,8 +235,11 @@ def _run(args: argparse.Namespace) -> int:
         priority=args.priority,
         max_eval_instances=args.max_eval_instances,
         num_train_trials=args.num_train_trials,
+        stop_on_unimplemented=args.exit_on_error,
     )
     run_specs = construct_run_specs(entries, registry, selection)
+    if args.skip_instances:  # HELM's --skip-instances: everything is checked, nothing is run
+        return 0
     if not run_specs:
         logger.info("There were no RunSpecs or they got filtered out.")
         return 0
@@ -220,12 +255,18 @@ def _run(args: argparse.Namespace) -> int:
         exit_on_error=args.exit_on_error,
         show_progress=not args.no_progress,
         data_mirror=args.data_mirror,
+        judges=judge_selection(args).resolved(registry),
     )
     try:
         executor = make_executor(args.executor, args.ray_address)
         failed = Runner(config, Services(registry, caches, credentials), executor).run_all(run_specs)
     finally:
         caches.close()
+    if args.dry_run:
+        from helm_lite.runner.dry_run_report import print_dry_run_report
+
+        done = [rs for rs in run_specs if rs.name not in failed]
+        print_dry_run_report(os.path.join(args.output_path, "runs", args.suite), done, registry)
     if failed:
         print(f"{PROG}: error: Failed runs: [{', '.join(repr(n) for n in failed)}]", file=sys.stderr)
         return 1

@@ -79,6 +79,34 @@ SCENARIOS: Registry[type] = Registry(
         ),
         "helm.benchmark.scenarios.med_qa_scenario.MedQAScenario": "helm_lite.scenarios.med_qa:MedQAScenario",
         "helm.benchmark.scenarios.wmt_14_scenario.WMT14Scenario": "helm_lite.scenarios.wmt_14:WMT14Scenario",
+        # HELM Capabilities scenarios
+        "helm.benchmark.scenarios.mmlu_pro_scenario.MMLUProScenario": (
+            "helm_lite.scenarios.mmlu_pro:MMLUProScenario"
+        ),
+        "helm.benchmark.scenarios.gpqa_scenario.GPQAScenario": "helm_lite.scenarios.gpqa:GPQAScenario",
+        "helm.benchmark.scenarios.ifeval_scenario.IFEvalScenario": (
+            "helm_lite.scenarios.ifeval:IFEvalScenario"
+        ),
+        # HELM Safety scenarios
+        "helm.benchmark.scenarios.bbq_scenario.BBQScenario": "helm_lite.scenarios.bbq:BBQScenario",
+        "helm.benchmark.scenarios.xstest_scenario.XSTestScenario": (
+            "helm_lite.scenarios.xstest:XSTestScenario"
+        ),
+        "helm.benchmark.scenarios.harm_bench_scenario.HarmBenchScenario": (
+            "helm_lite.scenarios.harm_bench:HarmBenchScenario"
+        ),
+        "helm.benchmark.scenarios.simple_safety_tests_scenario.SimpleSafetyTestsScenario": (
+            "helm_lite.scenarios.simple_safety_tests:SimpleSafetyTestsScenario"
+        ),
+        "helm.benchmark.scenarios.anthropic_red_team_scenario.AnthropicRedTeamScenario": (
+            "helm_lite.scenarios.anthropic_red_team:AnthropicRedTeamScenario"
+        ),
+        "helm.benchmark.scenarios.wildbench_scenario.WildBenchScenario": (
+            "helm_lite.scenarios.wildbench:WildBenchScenario"
+        ),
+        "helm.benchmark.scenarios.omni_math_scenario.OmniMATHScenario": (
+            "helm_lite.scenarios.omni_math:OmniMATHScenario"
+        ),
     },
 )
 METRICS: Registry[type] = Registry(
@@ -96,6 +124,24 @@ METRICS: Registry[type] = Registry(
         "helm.benchmark.metrics.dry_run_metrics.DryRunMetric": "helm_lite.metrics.dry_run:DryRunMetric",
         "helm.benchmark.metrics.language_modeling_metrics.LanguageModelingMetric": (
             "helm_lite.metrics.basic:LanguageModelingMetric"
+        ),
+        "helm.benchmark.metrics.ifeval_metrics.IFEvalMetric": "helm_lite.metrics.ifeval.metric:IFEvalMetric",
+        "ifeval": "helm_lite.metrics.ifeval.metric:IFEvalMetric",
+        "helm.benchmark.metrics.gpqa_chain_of_thought_metric.GPQAChainOfThoughtMetric": (
+            "helm_lite.metrics.chain_of_thought:ChainOfThoughtMetric"
+        ),
+        "helm.benchmark.metrics.bbq_metrics.BBQMetric": "helm_lite.metrics.bbq:BBQMetric",
+        "helm.benchmark.metrics.wildbench_metrics.WildBenchScoreMetric": (
+            "helm_lite.metrics.wildbench:WildBenchScoreMetric"
+        ),
+        "helm.benchmark.metrics.omni_math_metrics.OmniMATHMetric": (
+            "helm_lite.metrics.omni_math:OmniMATHMetric"
+        ),
+        "helm.benchmark.metrics.safety_metrics.SafetyScoreMetric": (
+            "helm_lite.metrics.safety:SafetyScoreMetric"
+        ),
+        "helm.benchmark.metrics.safety_metrics.SafetyBasicGenerationMetric": (
+            "helm_lite.metrics.safety:SafetyBasicGenerationMetric"
         ),
     },
 )

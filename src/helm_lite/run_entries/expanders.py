@@ -205,6 +205,11 @@ def expand_output_format_instructions(spec: RunSpec, value: Any, registry: Regis
             text = _GENERATION_OUTPUT_FORMATS[scenario]
         else:
             raise UserError(f"Unknown scenario {scenario}")
+    elif a.method == "multiple_choice_joint_chain_of_thought" and scenario in ("mmlu_pro", "gpqa"):
+        text = (
+            'In your response, replace "insert answer here" with the single uppercase letter '
+            "corresponding to your answer."
+        )
     else:
         raise UserError(f"output_format_instructions={value}: not supported for method {a.method}")
     if no_prefix:
@@ -236,5 +241,9 @@ EXPANDERS: PluginRegistry[Expander] = PluginRegistry(
         "temperature": expand_temperature,
         "follow_format_instructions": expand_follow_format_instructions,
         "output_format_instructions": expand_output_format_instructions,
+        "increase_max_tokens": "helm_lite.run_entries.max_tokens_expander:expand_increase_max_tokens",
+        "prompt": "helm_lite.run_entries.prompt_expander:expand_prompt",
+        "data_augmentation": "helm_lite.augmentations.expander:expand_data_augmentation",
+        "DataAugmentationRunExpander": "helm_lite.augmentations.expander:expand_data_augmentation",
     },
 )

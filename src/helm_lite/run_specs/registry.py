@@ -4,6 +4,7 @@ their own with `@run_spec_function("name")`."""
 from __future__ import annotations
 
 import difflib
+import inspect
 from collections.abc import Callable
 
 from helm_lite.common.plugins import Registry
@@ -36,6 +37,18 @@ RUN_SPECS: Registry[RunSpecFunction] = Registry(
         "commonsense": "helm_lite.run_specs.commonsense:commonsense",
         "med_qa": "helm_lite.run_specs.med_qa:med_qa",
         "wmt_14": "helm_lite.run_specs.wmt_14:wmt_14",
+        # HELM Capabilities
+        "mmlu_pro": "helm_lite.run_specs.capabilities:mmlu_pro",
+        "gpqa": "helm_lite.run_specs.capabilities:gpqa",
+        "ifeval": "helm_lite.run_specs.capabilities:ifeval",
+        "wildbench": "helm_lite.run_specs.capabilities_judged:wildbench",
+        "omni_math": "helm_lite.run_specs.capabilities_judged:omni_math",
+        # HELM Safety
+        "bbq": "helm_lite.run_specs.bbq:bbq",
+        "harm_bench": "helm_lite.run_specs.safety:harm_bench",
+        "simple_safety_tests": "helm_lite.run_specs.safety:simple_safety_tests",
+        "xstest": "helm_lite.run_specs.safety:xstest",
+        "anthropic_red_team": "helm_lite.run_specs.safety:anthropic_red_team",
     },
     unknown=_unknown,
 )
@@ -52,3 +65,22 @@ def get_run_spec_function(name: str) -> RunSpecFunction:
 
 def all_run_spec_names() -> list[str]:
     return RUN_SPECS.names()
+
+
+def run_spec_signature(name: str) -> str:
+    """`name(arg: type = default, …)`: the run-entry arguments the function takes, as it declares them.
+
+    These are the keys a run entry may give besides the expanders (`model=`, `max_train_instances=` …).
+    """
+    params = []
+    for param in inspect.signature(get_run_spec_function(name)).parameters.values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        text = param.name
+        if param.annotation is not param.empty:
+            annotation = param.annotation
+            text += f": {annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)}"
+        if param.default is not param.empty:
+            text += f" = {param.default!r}"
+        params.append(text)
+    return f"{name}({', '.join(params)})"

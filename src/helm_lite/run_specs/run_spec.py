@@ -20,10 +20,15 @@ class MetricSpec(ObjectSpec):
 
 
 @dataclass(frozen=True)
-class DataAugmenterSpec:
-    """Perturbations are not supported yet; the empty spec keeps `run_spec.json` HELM-shaped."""
+class AnnotatorSpec(ObjectSpec):
+    """An annotator (model judge) run between execution and metrics (see helm_lite.annotation)."""
 
-    perturbation_specs: list[Any] = field(default_factory=list)
+
+@dataclass(frozen=True)
+class DataAugmenterSpec:
+    """Which perturbations make extra instances (`data_augmentation=`; see helm_lite.augmentations)."""
+
+    perturbation_specs: list[Any] = field(default_factory=list)  # ObjectSpecs with HELM class names
     should_augment_train_instances: bool = False
     should_include_original_train: bool = False
     should_skip_unchanged_train: bool = False
@@ -41,6 +46,7 @@ class RunSpec:
     metric_specs: list[MetricSpec]
     data_augmenter_spec: DataAugmenterSpec = field(default_factory=DataAugmenterSpec)
     groups: list[str] = field(default_factory=list)
+    annotators: list[AnnotatorSpec] | None = None  # None (HELM's default) is left out of run_spec.json
 
     def __post_init__(self) -> None:
         # HELM replaces every "/" in run names so they can be directory names.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from helm_lite.annotation.judges import JudgeSelection
 
 
 @dataclass(frozen=True)
@@ -15,3 +17,4 @@ class RunnerConfig:
     exit_on_error: bool = False
     show_progress: bool = True
     data_mirror: str | None = None
+    judges: JudgeSelection = field(default_factory=JudgeSelection)  # who plays each model judge

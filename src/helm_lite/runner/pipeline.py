@@ -1,4 +1,4 @@
-"""One run, stage by stage: scenario → downsample → adapter → requests → metrics → files.
+"""One run, stage by stage: scenario → downsample → adapter → requests → judges → metrics → files.
 
 Each stage is a plain call; which runs go when, in what order and how many at once is the
 scheduler's business (`runner/scheduler.py`), so nothing here locks, waits or draws progress bars.
@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from helm_lite.adaptation.registry import make_adapter
 from helm_lite.adaptation.request_state import RequestState, ScenarioState
+from helm_lite.annotation.stage import annotate, check_judges, judges_record
+from helm_lite.common import data_reads
 from helm_lite.common.data import DataSource
 from helm_lite.common.errors import RunFailedError
 from helm_lite.common.object_spec import ObjectSpec, create_object
@@ -28,7 +32,7 @@ from helm_lite.metrics.thinking import thinking_markers
 from helm_lite.run_directory import write_run
 from helm_lite.run_specs.run_spec import RunSpec
 from helm_lite.runner.config import RunnerConfig
-from helm_lite.runner.provenance import run_info
+from helm_lite.runner.provenance import RunRecipe, run_info
 from helm_lite.scenarios.base import EVAL_SPLITS, TRAIN_SPLIT, Instance, Scenario, with_ids
 from helm_lite.services import Services
 
@@ -61,6 +65,7 @@ class AdaptedRun:
     scenario: Scenario
     states: list[RequestState]
     window: Any  # the deployment's window service: token counts for the metrics
+    data_files: Mapping[str, Path] = field(default_factory=dict)  # scenario data read: name → path
 
 
 class RunPipeline:
@@ -80,6 +85,7 @@ class RunPipeline:
         thinking_markers(deployment.thinking)  # a bad `thinking:` setting stops before any run
         if not self.config.dry_run:  # e.g. a missing API key stops here, before any run starts
             self.services.client(deployment.name)
+        check_judges(run_spec, self.config.judges, self.services, build_clients=not self.config.dry_run)
         return scenario
 
     def metric_specs(self, run_spec: RunSpec) -> list[ObjectSpec]:
@@ -90,14 +96,25 @@ class RunPipeline:
         adapter_spec = run_spec.adapter_spec
         data_dir = os.path.join(self.config.output_path, "scenarios", scenario.name)
         os.makedirs(data_dir, exist_ok=True)
-        instances = with_ids(scenario.get_instances(data_dir))
+        with data_reads.recording() as data_files:
+            instances = with_ids(scenario.get_instances(data_dir))
         instances = downsample(
             instances, adapter_spec.max_eval_instances, adapter_spec.eval_splits or list(EVAL_SPLITS)
         )
+        if run_spec.data_augmenter_spec.perturbation_specs:
+            instances = self._augment(run_spec, instances)
         window = self.services.window_service(adapter_spec.model_deployment)
         states = make_adapter(adapter_spec, window).adapt(instances)
         logger.info("%s: %d instances, %d requests", run_spec.name, len(instances), len(states))
-        return AdaptedRun(run_spec, scenario, states, window)
+        return AdaptedRun(run_spec, scenario, states, window, data_files)
+
+    def _augment(self, run_spec: RunSpec, instances: list[Instance]) -> list[Instance]:
+        """Perturbed copies of the instances (`data_augmentation=`), as HELM's preprocessor makes them."""
+        from helm_lite.augmentations.augmenter import augment
+        from helm_lite.augmentations.word_lists import WordLists
+
+        lists = WordLists(self.config.output_path, self.config.data_mirror)
+        return augment(instances, run_spec.data_augmenter_spec, lists)
 
     def answer(self, run: AdaptedRun, executor: Executor, progress: Progress | None) -> AdaptedRun:
         """The run with every request answered; any failed request fails the run."""
@@ -116,6 +133,10 @@ class RunPipeline:
                 f"(first error: {failures[0].error}); answers received so far are cached, rerun to retry"
             )
         states = [replace(s, result=r) for s, r in zip(run.states, results, strict=True)]
+        # The judges (if any) see the answers before the metrics do; see helm_lite.annotation.
+        states = annotate(
+            run.run_spec, states, self.config.judges, self.services, executor, self.config.num_threads
+        )
         return replace(run, states=states)
 
     def finish(self, run: AdaptedRun, suite_dir: str, started: float) -> str:
@@ -148,6 +169,10 @@ class RunPipeline:
             "stats.json": remove_nan_stats(stats),
             "per_instance_stats.json": remove_nan_per_instance_stats(per_instance),
         }
-        run_dir = write_run(suite_dir, run_spec.name, files, run_info(deployment, started))
+        client = None if self.config.dry_run else self.services.client(deployment.name)
+        info = run_info(deployment, started, recipe=RunRecipe(run_spec, client, run.data_files))
+        if run_spec.annotators:  # which deployment judged is part of what the scores mean
+            info["judges"] = judges_record(run_spec, self.config.judges)
+        run_dir = write_run(suite_dir, run_spec.name, files, info)
         logger.info("Wrote %s", run_dir)
         return run_dir

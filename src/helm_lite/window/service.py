@@ -65,7 +65,8 @@ class WindowService:
         """Keep the longest head of `text` that fits (HELM: token cut, then drop characters)."""
         limit = max(self.max_request_length - expected_completion_token_length, 0)
         result = self.decode(self.encode(text)[:limit])
-        while not self.fits_within_context_window(result, expected_completion_token_length):
+        # Stop at "": when the completion alone exceeds the window nothing fits, and HELM loops forever.
+        while result and not self.fits_within_context_window(result, expected_completion_token_length):
             result = result[:-1]
         return result
 

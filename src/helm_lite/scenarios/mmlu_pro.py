@@ -1,0 +1,111 @@
+"""MMLU-Pro (HELM's `mmlu_pro`): ten-option exam questions in 14 categories.
+
+HELM loads HF ``TIGER-Lab/MMLU-Pro`` (revision ``3373e0b``); here the same two parquet files are read
+from ``mmlu_pro/data/{validation,test}-00000-of-00001.parquet`` under the data mirror or the output
+folder's ``scenarios/``, else downloaded from that revision. Validation rows (5 per category) are the
+train split, test rows the test split, each in file order, filtered by category unless
+``subject=all``. Reading parquet needs pyarrow (the ``capabilities`` extra), imported on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from helm_lite.common.data import DataSource
+from helm_lite.common.errors import UserError
+from helm_lite.scenarios.base import (
+    CORRECT_TAG,
+    TEST_SPLIT,
+    TRAIN_SPLIT,
+    Input,
+    Instance,
+    Output,
+    Reference,
+    Scenario,
+)
+
+REVISION = "3373e0b32277875b8db2aa555a333b78a08477ea"
+BASE_URL = f"https://huggingface.co/datasets/TIGER-Lab/MMLU-Pro/resolve/{REVISION}/data/"
+# HF split → helm split, in HELM's order.
+SPLITS = (("validation", TRAIN_SPLIT), ("test", TEST_SPLIT))
+COLUMNS = ["question_id", "question", "options", "answer", "category"]
+LETTERS = "ABCDEFGHIJ"
+CATEGORIES = (
+    "biology", "business", "chemistry", "computer science", "economics", "engineering", "health",
+    "history", "law", "math", "other", "philosophy", "physics", "psychology",
+)  # fmt: skip
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of one split file, with the columns HELM reads; raises if the file is unusable."""
+    stat = path.stat()
+    return list(_read_rows(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=4)
+def _read_rows(path: str, mtime_ns: int, size: int) -> tuple[dict[str, Any], ...]:
+    """Memoised by file identity: the data check and the scenario read the same file once."""
+    rows: list[dict[str, Any]] = _parquet().read_table(path, columns=COLUMNS).to_pylist()
+    if not rows:
+        raise ValueError("no rows")
+    return tuple(rows)
+
+
+def _parquet() -> Any:
+    """`pyarrow.parquet`, or a one-line error naming the extra (before any file is judged unusable)."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as e:
+        raise UserError(
+            "mmlu_pro needs pyarrow to read its parquet files: pip install 'helm-lite[capabilities]'"
+        ) from e
+    return pq
+
+
+def check_file(path: Path) -> None:
+    for n, row in enumerate(read_rows(path), start=1):
+        if row["answer"] not in LETTERS[: len(row["options"])]:
+            raise ValueError(f"row {n}: answer {row['answer']!r} is not one of its options' letters")
+
+
+class MMLUProScenario(Scenario):
+    name = "mmlu_pro"
+    description = "Enhanced Massive Multitask Language Understanding with increased options and reasoning"
+    tags = ["knowledge", "multiple_choice", "reasoning"]
+    definition_file = "mmlu_pro_scenario.py"
+
+    def __init__(self, subject: str, data_source: DataSource | None = None) -> None:
+        self.subject = subject.replace("_", " ")
+        # HELM silently finds no instances for an unknown category; a typo is better caught up front.
+        if self.subject != "all" and self.subject not in CATEGORIES:
+            raise UserError(
+                f"Unknown MMLU-Pro subject {subject!r} (expected all or one of: "
+                f"{', '.join(c.replace(' ', '_') for c in CATEGORIES)})"
+            )
+        self.data_source = data_source
+
+    def get_instances(self, output_path: str) -> list[Instance]:
+        _parquet()
+        source = self.data_source or DataSource.for_scenario_dir(output_path)
+        instances: list[Instance] = []
+        for hf_split, split in SPLITS:
+            name = f"{hf_split}-00000-of-00001.parquet"
+            path = source.file(f"mmlu_pro/data/{name}", url=BASE_URL + name, check=check_file)
+            instances.extend(
+                _instance(row, split)
+                for row in read_rows(path)
+                if self.subject == "all" or row["category"] == self.subject
+            )
+        return instances
+
+
+def _instance(row: dict[str, Any], split: str) -> Instance:
+    options: list[str] = row["options"]
+    correct = options[LETTERS.index(row["answer"])]
+    # HELM tags by text, so an option that repeats the correct text is correct too.
+    references = [Reference(Output(text=o), tags=[CORRECT_TAG] if o == correct else []) for o in options]
+    return Instance(
+        input=Input(text=row["question"]), references=references, split=split, id=f"id{row['question_id']}"
+    )

@@ -1,0 +1,98 @@
+"""WildBench (HELM's `wildbench`): 1,024 challenging tasks from real users' conversations with chatbots.
+
+HELM loads HF ``allenai/WildBench`` (config ``v2``, split ``test``, revision ``7c05c1b…``). Here the
+same parquet file is read from ``wildbench/v2/test-00000-of-00001.parquet`` under the data mirror or
+the output folder's ``scenarios/``, else downloaded from that revision (format-checked; no SHA-256 is
+pinned because the file could not be obtained to hash it). Each row is a test instance in file order:
+its ``conversation_input`` (role and content of each turn) is the input conversation and its
+``checklist`` goes to `extra_data` for the judge. Reading parquet needs pyarrow (the
+``capabilities`` extra), imported on first use.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from helm_lite.common.data import DataSource
+from helm_lite.common.errors import UserError
+from helm_lite.scenarios.base import TEST_SPLIT, Instance, Scenario
+from helm_lite.scenarios.chat_input import ChatInput
+
+REVISION = "7c05c1b4550282b2ed6a2e6ac5db069f1e07df5c"
+BASE_URL = f"https://huggingface.co/datasets/allenai/WildBench/resolve/{REVISION}/"
+SUBSETS = ("v2",)
+COLUMNS = ["conversation_input", "checklist"]
+
+
+def relative_path(subset: str) -> str:
+    return f"wildbench/{subset}/test-00000-of-00001.parquet"
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of the parquet file (the columns HELM reads); raises if the file is unusable."""
+    stat = path.stat()
+    return list(_read_rows(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=2)
+def _read_rows(path: str, mtime_ns: int, size: int) -> tuple[dict[str, Any], ...]:
+    """Memoised by file identity: the data check and the scenario read the file once."""
+    rows: list[dict[str, Any]] = _parquet().read_table(path, columns=COLUMNS).to_pylist()
+    if not rows:
+        raise ValueError("no rows")
+    for n, row in enumerate(rows, start=1):
+        turns = row["conversation_input"]
+        if not turns or any(not isinstance(t.get("content"), str) or not t.get("role") for t in turns):
+            raise ValueError(f"row {n}: conversation_input is not a list of turns with role and content")
+        if row["checklist"] is None or not all(isinstance(item, str) for item in row["checklist"]):
+            raise ValueError(f"row {n}: checklist is not a list of strings")
+    return tuple(rows)
+
+
+def _parquet() -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as e:
+        raise UserError(
+            "wildbench needs pyarrow to read its parquet file: pip install 'helm-lite[capabilities]'"
+        ) from e
+    return pq
+
+
+def check_file(path: Path) -> None:
+    read_rows(path)
+
+
+class WildBenchScenario(Scenario):
+    name = "wildbench"
+    description = "Benchmarking LLMs with Challenging Tasks from Real Users in the Wild"
+    tags = ["instruction following"]
+    definition_file = "wildbench_scenario.py"
+
+    def __init__(self, subset: str, use_model_outputs: bool = False, data_source: DataSource | None = None):
+        if subset not in SUBSETS:
+            raise UserError(f"Unknown WildBench subset {subset!r} (expected one of: {', '.join(SUBSETS)})")
+        if use_model_outputs:
+            # Current HELM never asks for the reference models' outputs (pairwise judging).
+            raise UserError("wildbench: use_model_outputs=True (reference model outputs) is not supported")
+        self.subset = subset
+        self.data_source = data_source
+
+    def get_instances(self, output_path: str) -> list[Instance]:
+        _parquet()
+        source = self.data_source or DataSource.for_scenario_dir(output_path)
+        name = f"{self.subset}/test-00000-of-00001.parquet"
+        path = source.file(relative_path(self.subset), url=BASE_URL + name, check=check_file)
+        return [
+            Instance(
+                input=ChatInput(
+                    messages=[{"role": t["role"], "content": t["content"]} for t in row["conversation_input"]]
+                ),
+                references=[],
+                split=TEST_SPLIT,
+                extra_data={"checklist": list(row["checklist"])},
+            )
+            for row in read_rows(path)
+        ]
