@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SHARED_DATA
+from data_mirror import MIRROR as SHARED_DATA
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "clients"))
 from fake_openai_server import FakeOpenAIServer  # noqa: E402
@@ -125,6 +125,26 @@ def test_test_model_judges_a_run_whose_verdicts_parse(helm_run, tmp_path: Path) 
         server.server_close()
     shown = {i["id"]: i["requests"][0]["annotations"] for i in page["instances"]}
     assert shown == {s["instance"]["id"]: s["annotations"] for s in states}
+
+
+def test_the_leaderboard_names_the_judges_of_a_judged_column(helm_run, tmp_path: Path) -> None:
+    import subprocess
+
+    from helm_lite.presentation.compare import suite_view
+    from helm_lite.presentation.leaderboard import leaderboard_data
+
+    entry = "echo_judged_safety:model=simple/model1"
+    done = helm_run("--plugins", PLUGIN, *run_args("s", "--judge-deployment", "simple/model1", entry=entry))
+    assert done.returncode == 0, done.stderr
+    summarized = subprocess.run(
+        [sys.executable, "-m", "helm_lite.cli.summarize", "--suite", "s"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert summarized.returncode == 0, summarized.stderr
+    judged_by = "judged by gpt: simple/model1, llama: simple/model1"
+    assert judged_by in (tmp_path / "benchmark_output/runs/s/leaderboard.md").read_text()
+    board = leaderboard_data(suite_view(str(tmp_path / "benchmark_output"), "s"))
+    assert [c["judges"] for c in board["columns"]] == [["gpt: simple/model1", "llama: simple/model1"]]
 
 
 def test_rerun_of_a_judged_run_is_judged_again_by_the_recorded_judges(helm_run, tmp_path: Path) -> None:

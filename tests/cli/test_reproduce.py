@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_DATA
+from data_mirror import MIRROR as SHARED_DATA
 
 QUESTIONS = [
     {"question": "What is the capital of France?", "answer": "Paris", "split": "train"},

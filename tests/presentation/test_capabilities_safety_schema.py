@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SHARED_DATA
+from data_mirror import MIRROR as SHARED_DATA
 
 HELM_SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "data" / "helm_formats" / "schemas"
 CAPABILITIES = {

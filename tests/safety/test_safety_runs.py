@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SHARED_DATA
+from data_mirror import MIRROR as SHARED_DATA
 
 from helm_lite.common import data
 

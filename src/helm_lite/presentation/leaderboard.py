@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from helm_lite.presentation.judges_note import column_judges
 from helm_lite.presentation.stats import merge_runs
 from helm_lite.presentation.tables import ROW_KEYS, SuiteView, leaderboard_columns, table_rows
 from helm_lite.presentation.win_rate import mean_win_rates
@@ -80,8 +81,9 @@ def leaderboard_data(view: SuiteView) -> dict[str, Any]:
                 "split": c.matcher.split,
                 "lower_is_better": c.header.lower_is_better,
                 "title": c.header.value,
+                "judges": judges,  # who judged a model-judged column's scores ([] when nobody)
             }
-            for c in columns
+            for c, judges in zip(columns, column_judges(view, columns), strict=True)
         ],
         "rows": out_rows,
         "missing": missing,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from helm_lite.common.json_io import write_json_atomic, write_text_atomic
+from helm_lite.presentation.judges_note import column_judges, judges_lines
 from helm_lite.presentation.schema import WIN_RATE
 from helm_lite.presentation.tables import ROW_KEYS, Column, SuiteView, Table, build_table, table_rows
 from helm_lite.presentation.uncertainty import table_uncertainty
@@ -41,9 +42,13 @@ def ranked_leaderboard(view: SuiteView, columns: list[Column]) -> tuple[Table, l
 def write_leaderboard(view: SuiteView, columns: list[Column], out_dir: str) -> Table:
     """Write the four leaderboard files into `out_dir`; returns the table (for the plots)."""
     table, ranks = ranked_leaderboard(view, columns)
+    judged = judges_lines(columns, column_judges(view, columns))
+    if judged:  # a judged score means what its judge says: name the judges
+        table.description = "; ".join(judged)
     path = os.path.join(out_dir, LEADERBOARD)
     write_json_atomic(f"{path}.json", table)
     write_text_atomic(f"{path}.csv", table_csv(table, ranks))
-    write_text_atomic(f"{path}.md", table_markdown(table, ranks))
+    notes = "".join(f"\n{line}\n" for line in judged)
+    write_text_atomic(f"{path}.md", table_markdown(table, ranks) + notes)
     write_text_atomic(f"{path}.tex", table_latex(table, LEADERBOARD, ranks))
     return table

@@ -312,13 +312,18 @@ function leaderboardTable(suite, board) {
         "th",
         {
           class: "num",
-          title: [markdownText(c.group_description), `${c.metric_display_name || c.metric} on split ${c.split}${c.lower_is_better ? " (lower is better)" : ""}`]
+          title: [
+            markdownText(c.group_description),
+            `${c.metric_display_name || c.metric} on split ${c.split}${c.lower_is_better ? " (lower is better)" : ""}`,
+            c.judges && c.judges.length ? `Judged by ${c.judges.join(", ")}` : "",
+          ]
             .filter(Boolean)
             .join("\n\n"),
           "data-group": c.group,
         },
         el("a", { href: withQuery(routeHref(suite, "runs"), { group: c.group }) }, c.group_display_name || c.group),
-        el("div", { class: "metric-name" }, `${c.metric_display_name || c.metric}${c.lower_is_better ? " ↓" : ""}`)
+        el("div", { class: "metric-name" }, `${c.metric_display_name || c.metric}${c.lower_is_better ? " ↓" : ""}`),
+        c.judges && c.judges.length ? el("div", { class: "metric-name judged-by" }, `judged by ${c.judges.join(", ")}`) : null
       )
     )
   );
