@@ -51,6 +51,6 @@ lint: install
 test: lint install-test
 	$(BIN)/pytest -q
 
-# Lint and the tests not marked slow (no real model servers, clusters or browsers): a few minutes.
+# Lint and the tests not marked slow (see the marker in pyproject.toml): about 3 minutes.
 test-fast: lint
 	$(BIN)/pytest -q -m "not slow"

@@ -125,6 +125,7 @@ def _redo_line(stderr: str) -> str:
     return lines[0]
 
 
+@pytest.mark.slow  # several processes or a model (2-7 s)
 def test_skip_completed_runs_redoes_damaged_and_unrecorded_runs_saying_why(tmp_path: Path) -> None:
     _helm_run(tmp_path)
     run_dir = _suite(tmp_path) / RUN

@@ -173,6 +173,7 @@ def serve_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.Complet
     )
 
 
+@pytest.mark.slow  # several processes or a model (2-7 s)
 @needs_vllm
 def test_dry_run_prints_the_shipped_entrys_command(tmp_path: Path) -> None:
     result = serve_cli(

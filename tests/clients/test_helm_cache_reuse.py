@@ -264,6 +264,7 @@ def requests_of(root: Path, suite: str) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+@pytest.mark.slow  # several processes or a model (2-7 s)
 def test_helm_run_reads_a_helm_prod_env_cache_and_writes_one_helm_reads(
     helm_run, server: FakeOpenAIServer, tmp_path: Path
 ) -> None:

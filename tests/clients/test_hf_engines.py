@@ -90,6 +90,7 @@ def fast_answers(smollm2_path, deployment) -> list[dict]:
     return _answers(results)
 
 
+@pytest.mark.slow  # several processes or a model (2-7 s)
 def test_reference_engine_gives_the_fast_engines_answers(fast_answers, deployment) -> None:
     reference = HuggingFaceClient(BUNDLED, deployment=deployment, max_batch_size=8, engine="reference")
     _assert_same_answers(_answers(reference.make_requests(_requests())), fast_answers)

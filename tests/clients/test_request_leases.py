@@ -119,6 +119,7 @@ def completions(server: FakeOpenAIServer) -> Counter[str]:
     return Counter(server.prompts())
 
 
+@pytest.mark.slow  # several processes or a model (2-7 s)
 def test_three_processes_sharing_a_cache_ask_each_request_once(local, tmp_path: Path) -> None:
     server = local(free=0)
     runs = [HelmRun(tmp_path, f"p{i}", "-m", "12", "-n", "2") for i in range(3)]
@@ -139,6 +140,7 @@ def test_three_processes_sharing_a_cache_ask_each_request_once(local, tmp_path: 
     assert sorted(sum(t) for t in texts) == [0, 12, 12]  # two processes got every answer from the cache
 
 
+@pytest.mark.slow  # several processes or a model (2-7 s)
 def test_processes_take_over_from_one_killed_while_holding_leases(local, tmp_path: Path) -> None:
     server = local(free=2)
     owner = HelmRun(tmp_path, "owner", "-m", "10", "-n", "1")

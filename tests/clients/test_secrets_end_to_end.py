@@ -97,6 +97,7 @@ def servers():
         yield open_server, strict
 
 
+@pytest.mark.slow  # several processes or a model (2-7 s)
 def test_keys_given_every_way_reach_the_server_and_nothing_else(
     helm_run, tmp_path: Path, servers, monkeypatch: pytest.MonkeyPatch
 ) -> None:

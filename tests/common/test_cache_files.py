@@ -63,6 +63,7 @@ def snapshot(path: Path) -> bytes | str:
     return path.read_bytes() if path.is_file() else "dir" if path.is_dir() else "missing"
 
 
+@pytest.mark.slow  # several processes or a model (2-7 s)
 @pytest.mark.parametrize("damage", DAMAGE)
 def test_a_damaged_cache_file_is_one_actionable_line(helm_run, tmp_path: Path, damage: str) -> None:
     first = helm_run("-r", RUN, "-m", "5", "--suite", "a", "-o", "first")

@@ -79,6 +79,7 @@ def test_all_37_packaged_schemas_load() -> None:
         assert [m.name for m in schema.metrics] == [m["name"] for m in raw.get("metrics") or []]
 
 
+@pytest.mark.slow  # 37 helm-summarize runs (~50 s); the four named schemas have fast tests below
 @pytest.mark.parametrize("path", SCHEMA_FILES, ids=[p.name for p in SCHEMA_FILES])
 def test_summarize_with_each_schema(root: Path, path: Path) -> None:
     assert _summarize(root, path) == 0

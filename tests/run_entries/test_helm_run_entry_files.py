@@ -49,6 +49,7 @@ def files() -> list[list[RunEntry]]:
     return read_entries(CONF_FILES)
 
 
+@pytest.mark.slow  # all 4,297 entries of HELM's 70 files (~15 s)
 def test_every_entry_of_the_70_files_resolves_or_is_reported(
     files: list[list[RunEntry]], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -76,6 +77,7 @@ def test_every_entry_of_the_70_files_resolves_or_is_reported(
     assert {"mmlu", "gsm", "natural_qa", "synthetic_reasoning"} <= set(known)
 
 
+@pytest.mark.slow  # parses HELM's 70 files (~12 s)
 def test_the_migration_page_holds_the_table_the_code_makes(files: list[list[RunEntry]]) -> None:
     page = PAGE.read_text(encoding="utf-8")
     assert page.count(TABLE_START) == 1 and page.count(TABLE_END) == 1
@@ -177,6 +179,7 @@ def test_prompt_needs_one_of_helms_names(tmp_path: Path) -> None:
         )
 
 
+@pytest.mark.slow  # all 4,297 entries of HELM's 70 files (~15 s)
 def test_each_of_the_70_files_makes_its_runs_without_stopping(
     files: list[list[RunEntry]], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
