@@ -12,17 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from helm_lite.presentation.leaderboard import plain_board
 from helm_lite.presentation.schema import RunGroup, display_name
-from helm_lite.presentation.stats import merge_runs
 from helm_lite.presentation.tables import (
-    ROW_KEYS,
     Column,
     SuiteView,
     group_columns,
     leaderboard_columns,
-    table_rows,
 )
-from helm_lite.presentation.win_rate import mean_win_rates
 
 MAIN = "main"
 """The picker's value for the leaderboard proper (each run group's main metric)."""
@@ -66,48 +63,10 @@ def _describe(view: SuiteView, column: Column, out: dict[str, Any]) -> dict[str,
 
 
 def _plain_board(view: SuiteView, columns: list[Column]) -> dict[str, Any]:
-    """`leaderboard_data`'s shape for `columns`, without uncertainty fields (no per-instance files read)."""
-    rows = table_rows(view, columns, view.runs, ROW_KEYS)
-    values = [[row.cells[j].value for row in rows] for j in range(len(columns))]
-    directions = [c.header.lower_is_better for c in columns]
-    win_rates = mean_win_rates(values, directions) if values else [None] * len(rows)
-    column_runs = [{r.run_path for r in view.group_runs(c.group)} for c in columns]
-    missing: list[dict[str, str]] = []
-    out_rows = []
-    for row, win_rate in zip(rows, win_rates, strict=True):
-        deployment, model = row.key
-        cells: list[dict[str, Any] | None] = []
-        for j, column in enumerate(columns):
-            runs = [r for r in row.runs if r.run_path in column_runs[j]]
-            if not runs:
-                cells.append(None)
-                continue
-            per_run = []
-            for run in runs:
-                merged, matched = merge_runs([run], column.matcher)
-                per_run.append({"name": run.name, "value": merged.mean if matched else None})
-                if not matched:
-                    reason = f"stats.json has no {column.matcher.name} for split {column.matcher.split}"
-                    missing.append({"run": run.name, "reason": reason})
-            cells.append({"value": row.cells[j].value, "runs": per_run})
-        out_rows.append(
-            {"model": model, "model_deployment": deployment, "win_rate": win_rate, "cells": cells}
-        )
-    out_columns = [
-        _describe(
-            view,
-            c,
-            {
-                "group": c.group.name,
-                "metric": c.matcher.name,
-                "split": c.matcher.split,
-                "lower_is_better": c.header.lower_is_better,
-                "title": c.header.value,
-            },
-        )
-        for c in columns
-    ]
-    return {"columns": out_columns, "rows": out_rows, "missing": missing}
+    """`plain_board` with the schema's names on every column."""
+    board = plain_board(view, columns)
+    board["columns"] = [_describe(view, c, out) for c, out in zip(columns, board["columns"], strict=True)]
+    return board
 
 
 def suite_board(view: SuiteView, metric_group: str = MAIN, uncertainty: bool = True) -> dict[str, Any]:
