@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from helm_lite.common.data import DataSource, _verify
+from helm_lite.common.data import DataSource, file_problem
 from helm_lite.common.errors import UserError
 
 
@@ -82,7 +82,7 @@ class WordLists:
         check = _CHECKS[word_list.kind]
         for mirror in self._mirrors():
             candidate = mirror / word_list.relative
-            if candidate.exists() and _verify(candidate, None, 1, check) is None:
+            if candidate.exists() and file_problem(candidate, check=check) is None:
                 return candidate
         source = DataSource(scenarios_root=self.output_path, mirror=None)
         try:

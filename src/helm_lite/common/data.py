@@ -2,9 +2,11 @@
 
 Files live under ``<output>/scenarios/<relative path>`` exactly where HELM's downloaders put them, and a
 mirror (``--data-mirror DIR`` or ``HELM_LITE_DATA_MIRROR``) is laid out the same way, so a folder HELM
-filled can serve as a mirror. Every file is checked (SHA-256, minimum size and/or a parse check)
-before use; a bad cached file is deleted and fetched again, and a download is written to a temporary
-file and renamed only once it passes, so nothing half-written is ever used.
+filled can serve as a mirror. Every file is checked (SHA-256 or git blob SHA-1, minimum size and/or
+a parse check) before use; a file of a Hugging Face dataset (`HubFile`) is downloaded only when its
+bytes match the hash, size and commit the hub states for it (`common/hub.py`). A bad cached file is
+deleted and fetched again, and a download is written to a temporary file and renamed only once it
+passes, so nothing half-written is ever used.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from pathlib import Path
 from helm_lite.common.atomic_file import atomic_open
 from helm_lite.common.data_reads import note
 from helm_lite.common.errors import UserError
+from helm_lite.common.hub import HubFile, HubMismatch, git_blob_sha1
+from helm_lite.common.hub import download as hub_download
 
 logger = logging.getLogger(__name__)
 
@@ -66,21 +70,25 @@ class DataSource:
         self,
         relative: str,
         *,
-        url: str | None = None,
+        url: str | HubFile | None = None,
         archive: Archive | None = None,
         sha256: str | None = None,
+        git_blob: str | None = None,
         min_size: int = 1,
         check: Check | None = None,
     ) -> Path:
-        """A verified local path for `relative` (e.g. ``gsm/gsm_data_test``), fetching it if needed."""
+        """A verified local path for `relative` (e.g. ``gsm/gsm_data_test``), fetching it if needed.
+
+        `git_blob` pins a file taken from a git repository by its object name (``git hash-object``)."""
+        digests = _Digests(sha256, git_blob)
 
         def good(path: Path) -> bool:
-            return _verify(path, sha256, min_size, check) is None
+            return _verify(path, digests, min_size, check) is None
 
         if self.mirror:
             mirrored = Path(self.mirror) / relative
             if mirrored.exists():
-                problem = _verify(mirrored, sha256, min_size, check)
+                problem = _verify(mirrored, digests, min_size, check)
                 if problem is None:
                     return note(relative, mirrored)
                 logger.warning("Ignoring %s from the data mirror: %s", mirrored, problem)
@@ -92,15 +100,19 @@ class DataSource:
             target.unlink()
         if url is None and archive is None:
             raise UserError(self._missing(relative, None))
-        source = archive.url if archive is not None else url
+        source = archive.url if archive is not None else url.url if isinstance(url, HubFile) else url
         if os.environ.get(OFFLINE_ENV):
             raise UserError(self._missing(relative, source))
         try:
             if archive is not None:
                 self._fetch_archive(archive)
+            elif isinstance(url, HubFile):
+                hub_download(url, target)
             else:
                 assert url is not None
                 _download(url, target)
+        except HubMismatch as e:
+            raise UserError(f"{relative}: download from {source} refused (nothing written): {e}") from e
         except (tarfile.TarError, zipfile.BadZipFile) as e:
             # e.g. a file host answering with an HTML page instead of the archive
             kind = archive.kind if archive is not None else "archive"
@@ -110,7 +122,9 @@ class DataSource:
             ) from e
         except OSError as e:
             raise UserError(f"{self._missing(relative, source)} ({e})") from e
-        problem = _verify(target, sha256, min_size, check) if target.exists() else "not in the download"
+        problem = _verify(target, digests, min_size, check) if target.exists() else "not in the download"
+        if problem is None and isinstance(url, HubFile) and url.check is not None:
+            problem = _verify(target, _Digests(), min_size, url.check)
         if problem is not None:
             if target.exists():
                 target.unlink()
@@ -149,7 +163,37 @@ class DataSource:
             os.replace(source, dest)
 
 
-def _verify(path: Path, sha256: str | None, min_size: int, check: Check | None) -> str | None:
+@dataclass(frozen=True)
+class _Digests:
+    """The pinned hashes of a file, if any."""
+
+    sha256: str | None = None
+    git_blob: str | None = None
+
+    def problem(self, path: Path) -> str | None:
+        if self.sha256 is None and self.git_blob is None:
+            return None
+        data = path.read_bytes()
+        if self.sha256 is not None and (actual := hashlib.sha256(data).hexdigest()) != self.sha256:
+            return f"SHA-256 {actual[:12]}… does not match {self.sha256[:12]}…"
+        if self.git_blob is not None and (actual := git_blob_sha1(data)) != self.git_blob:
+            return f"git blob SHA-1 {actual[:12]}… does not match {self.git_blob[:12]}…"
+        return None
+
+
+def file_problem(
+    path: Path,
+    *,
+    sha256: str | None = None,
+    git_blob: str | None = None,
+    min_size: int = 1,
+    check: Check | None = None,
+) -> str | None:
+    """None when the file at `path` passes these checks, else what is wrong with it."""
+    return _verify(path, _Digests(sha256, git_blob), min_size, check)
+
+
+def _verify(path: Path, digests: _Digests, min_size: int, check: Check | None) -> str | None:
     """None when the file is usable, else what is wrong with it."""
     try:
         size = path.stat().st_size
@@ -157,10 +201,8 @@ def _verify(path: Path, sha256: str | None, min_size: int, check: Check | None) 
         return str(e)
     if size < min_size:
         return f"only {size} bytes"
-    if sha256 is not None:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest != sha256:
-            return f"SHA-256 {digest[:12]}… does not match {sha256[:12]}…"
+    if (problem := digests.problem(path)) is not None:
+        return problem
     if check is not None:
         try:
             check(path)
