@@ -13,9 +13,7 @@ import logging
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,7 @@ from capabilities_judged_data import (
     wildbench_bytes,
     write_mirror,
 )
+from fake_hub import FakeHub, HubEntry, fake_hub
 
 from helm_lite.adaptation.adapter_spec import AdapterSpec
 from helm_lite.adaptation.request_state import RequestState
@@ -36,6 +35,7 @@ from helm_lite.annotation.base import Judge, JudgeReply
 from helm_lite.annotation.capabilities import OmniMATHAnnotator, WildBenchAnnotator
 from helm_lite.common.data import DataSource
 from helm_lite.common.errors import UserError
+from helm_lite.common.hub import ENDPOINT_ENV
 from helm_lite.common.request import GeneratedOutput, Request, RequestResult
 from helm_lite.judges import omni_math as omni_judge
 from helm_lite.judges import wildbench as wb_judge
@@ -361,60 +361,56 @@ def test_wildbench_and_omni_math_metrics(caplog: pytest.LogCaptureFixture) -> No
     ]
 
 
-class _Files(BaseHTTPRequestHandler):
-    files: dict[str, bytes] = {}
-
-    def do_GET(self) -> None:
-        body = self.files.get(self.path)
-        self.send_response(200 if body is not None else 404)
-        body = body if body is not None else b"not found"
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def server() -> Iterator[str]:
-    httpd = HTTPServer(("127.0.0.1", 0), _Files)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
+    monkeypatch.delenv("HELM_LITE_OFFLINE", raising=False)
+    with fake_hub() as h:
+        monkeypatch.setenv(ENDPOINT_ENV, h.endpoint)
+        yield h
 
 
 def _files(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
-def test_downloads_are_format_checked_and_written_whole(
-    tmp_path: Path, server: str, monkeypatch: pytest.MonkeyPatch
+def test_downloads_are_verified_against_the_hub_and_written_whole(
+    tmp_path: Path, hub: FakeHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from helm_lite.scenarios import omni_math, wildbench
 
-    monkeypatch.delenv("HELM_LITE_OFFLINE", raising=False)
-    monkeypatch.setattr(wildbench, "BASE_URL", server + "wb/")
-    monkeypatch.setattr(omni_math, "DATA_URL", server + "omni/test.jsonl")
+    wb_file, om_file = wildbench.hub_file("v2"), omni_math.HUB_FILE
     scenarios = tmp_path / "scenarios"
     source = DataSource(str(scenarios), None)
-    # An HTML error page instead of the data: rejected, nothing left behind.
-    _Files.files = {
-        "/wb/v2/test-00000-of-00001.parquet": b"<html>rate limited</html>",
-        "/omni/test.jsonl": b"<html>",
-    }
-    with pytest.raises(UserError, match=f"{WILDBENCH_FILE}: downloaded file is unusable: does not parse"):
-        wildbench.WildBenchScenario("v2", data_source=source).get_instances(str(scenarios / "wildbench"))
-    with pytest.raises(UserError, match=f"{OMNI_MATH_FILE}: downloaded file is unusable: does not parse"):
+
+    def get() -> tuple[list[Instance], list[Instance]]:
+        return (
+            wildbench.WildBenchScenario("v2", data_source=source).get_instances(str(scenarios / "wildbench")),
+            omni_math.OmniMATHScenario(data_source=source).get_instances(str(scenarios / "omni_math")),
+        )
+
+    # The content store answers an HTML error page (WildBench's parquet is in LFS, Omni-MATH's JSONL in
+    # git): neither matches the hash the hub states, and nothing is left behind.
+    hub.put(wb_file.repo, wb_file.revision, wb_file.path, HubEntry(wildbench_bytes(), served=b"<html>"))
+    hub.put(om_file.repo, om_file.revision, om_file.path, HubEntry(omni_math_bytes(), lfs=False, served=b"<"))
+    with pytest.raises(
+        UserError, match=f"{WILDBENCH_FILE}: download from .*/allenai/WildBench/resolve/7c05c1b"
+    ):
+        get()
+    with pytest.raises(UserError, match=f"{OMNI_MATH_FILE}: download from .* refused .*: git blob SHA-1"):
         omni_math.OmniMATHScenario(data_source=source).get_instances(str(scenarios / "omni_math"))
     assert _files(tmp_path) == []
-    _Files.files = {
-        "/wb/v2/test-00000-of-00001.parquet": wildbench_bytes(),
-        "/omni/test.jsonl": omni_math_bytes(),
-    }
-    wb = wildbench.WildBenchScenario("v2", data_source=source).get_instances(str(scenarios / "wildbench"))
-    om = omni_math.OmniMATHScenario(data_source=source).get_instances(str(scenarios / "omni_math"))
+    # Intact files, but not the published splits (3 rows each): refused too.
+    hub.put(wb_file.repo, wb_file.revision, wb_file.path, HubEntry(wildbench_bytes()))
+    hub.put(om_file.repo, om_file.revision, om_file.path, HubEntry(omni_math_bytes(), lfs=False))
+    with pytest.raises(UserError, match="unusable: .*3 rows where the published split has 1024"):
+        get()
+    with pytest.raises(UserError, match="unusable: .*3 problems where the published test split has 4428"):
+        omni_math.OmniMATHScenario(data_source=source).get_instances(str(scenarios / "omni_math"))
+    assert _files(tmp_path) == []
+    # Files the size of the published splits (made 3 rows here) are taken.
+    monkeypatch.setattr(wildbench, "PUBLISHED_ROWS", 3)
+    monkeypatch.setattr(omni_math, "PUBLISHED_ROWS", 3)
+    wb, om = get()
     assert _files(scenarios) == [OMNI_MATH_FILE, WILDBENCH_FILE]
     assert [i.input.text for i in om] == [r["problem"] for r in OMNI_MATH_ROWS]
     assert isinstance(wb[1].input, ChatInput)
@@ -423,7 +419,7 @@ def test_downloads_are_format_checked_and_written_whole(
     ]
     assert [i.extra_data for i in wb] == [{"checklist": r["checklist"]} for r in WILDBENCH_ROWS]
     # The downloaded files are used from now on, without the network.
-    _Files.files = {}
+    hub.files.clear()
     assert (
         len(omni_math.OmniMATHScenario(data_source=source).get_instances(str(scenarios / "omni_math"))) == 3
     )

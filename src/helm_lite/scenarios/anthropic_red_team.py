@@ -2,9 +2,10 @@
 
 Data: ``anthropic_red_team/red-team-attempts/red_team_attempts.jsonl.gz``, the file of the Hugging Face
 dataset ``Anthropic/hh-rlhf`` (``red-team-attempts``) at the revision HELM pins, downloaded from
-there when no mirror has it. Its digest is not pinned (the file was not available to hash), so a
-download is accepted only when it decompresses whole and every record has a ``transcript`` with a
-first utterance. The published file is one JSON array despite its name; JSON lines are read too.
+there when no mirror has it. A download must match the hash, size and commit the hub states for it
+(`common/hub.py`) and hold the published 38,961 transcripts; any copy must decompress whole with a
+``transcript`` and a first utterance in every record. The published file is one JSON array despite
+its name; JSON lines are read too.
 HELM uses the dataset's only split (train) as the test split and keeps just the first utterance of
 each transcript, which a human wrote.
 """
@@ -18,14 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from helm_lite.common.data import DataSource
+from helm_lite.common.hub import HubFile
 from helm_lite.scenarios.base import TEST_SPLIT, Input, Instance, Scenario
 
 RELATIVE = "anthropic_red_team/red-team-attempts/red_team_attempts.jsonl.gz"
 REVISION = "09be8c5bbc57cb3887f3a9732ad6aa7ec602a1fa"
-URL = (
-    f"https://huggingface.co/datasets/Anthropic/hh-rlhf/resolve/{REVISION}/"
-    "red-team-attempts/red_team_attempts.jsonl.gz"
-)
+PUBLISHED_RECORDS = 38961  # the red-team attempts the dataset card describes
 _TURN = re.compile("\n\nHuman: |\n\nAssistant: ")
 
 
@@ -37,13 +36,12 @@ class AnthropicRedTeamScenario(Scenario):
     tags = ["safety"]
     definition_file = "anthropic_red_team_scenario.py"
 
-    def __init__(self, data_source: DataSource | None = None, url: str = URL) -> None:
+    def __init__(self, data_source: DataSource | None = None) -> None:
         self.data_source = data_source
-        self.url = url  # where a missing file is downloaded from (a local server in tests)
 
     def get_instances(self, output_path: str) -> list[Instance]:
         source = self.data_source or DataSource.for_scenario_dir(output_path)
-        path = source.file(RELATIVE, url=self.url, check=_check)
+        path = source.file(RELATIVE, url=HUB_FILE, check=_check)
         return [
             Instance(Input(text=first_utterance(r["transcript"])), [], split=TEST_SPLIT)
             for r in read_records(path)
@@ -77,3 +75,17 @@ def _check(path: Path) -> None:
         if not isinstance(record, dict) or not isinstance(record.get("transcript"), str):
             raise ValueError(f"record {n} has no transcript")
         first_utterance(record["transcript"])
+
+
+def check_published_records(path: Path) -> None:
+    """A download must be the whole published file, not another file at the same address."""
+    if (count := len(read_records(path))) != PUBLISHED_RECORDS:
+        raise ValueError(f"{count} transcripts where the published file has {PUBLISHED_RECORDS}")
+
+
+HUB_FILE = HubFile(
+    "Anthropic/hh-rlhf",
+    REVISION,
+    "red-team-attempts/red_team_attempts.jsonl.gz",
+    check=check_published_records,
+)

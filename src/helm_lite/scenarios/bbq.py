@@ -1,10 +1,11 @@
 """BBQ (HELM's `bbq`): bias benchmark for question answering, 11 social categories.
 
 Data: one JSON-lines file per category, ``bbq/data/<Category>.jsonl`` (as in nyu-mll/BBQ's ``data/``
-folder, which HELM downloads). All chosen categories are read in category order, shuffled together
-with ``random.seed(0)``, and the last 1,000 rows become the test split (the rest train), as HELM does,
-so `subject=all` reproduces HELM's test set only with all 11 files: a missing one is refused with one
-line rather than silently yielding a different split.
+folder, which HELM downloads from ``main``). Every copy must have its git blob id at commit ``bea11bd``
+(the state of ``main``), which is also where a missing file is downloaded from. All chosen categories
+are read in category order, shuffled together with ``random.seed(0)``, and the last 1,000 rows become
+the test split (the rest train), as HELM does, so `subject=all` reproduces HELM's test set only with all
+11 files: a missing one is refused with one line rather than silently yielding a different split.
 
 Each reference carries HELM's tags, in HELM's order, which the BBQ metric reads by position:
 ``[correct?], negative|non-negative, ambiguous|non-ambiguous, <label letter>, <target letter>,
@@ -44,15 +45,21 @@ CATEGORIES = (
     "SES",
     "Sexual_orientation",
 )
-URL = "https://raw.githubusercontent.com/nyu-mll/BBQ/main/data/{category}.jsonl"
-# nyu-mll/BBQ@bea11bd (the state of `main`); the other categories are checked by parsing only.
-SHA256 = {
-    "Age": "46e805b3fc2d8cbd26eeb8e8430d98cf7b2dc9c83574ff3674e8ce4f0fca2a60",
-    "Disability_status": "375d40d9b71f056150264445ec189b13934998f3f49a1e311aa7578eb3b45e5f",
-    "Nationality": "a583e74666aec0341ded8aa3983e7cad694eb24de72c254d28b2df3035720090",
-    "Physical_appearance": "e48d7e13508565f4801574e611043470c25c95a0a62af3699cb5ee7cb02608fb",
-    "Religion": "cb9555f9f3454a52cd2df85956b59bd7fcca5aa922c8527693b1164d08417616",
-    "Sexual_orientation": "2c71036b9e7584fe589c42aef32c1a42bc01b9a5e9b1b8704342630cdb08cefd",
+COMMIT = "bea11bd97d79217245b5871acd247b9d6eb24598"
+URL = f"https://raw.githubusercontent.com/nyu-mll/BBQ/{COMMIT}/data/{{category}}.jsonl"
+# `git ls-tree` of data/ at COMMIT: each file's git blob id.
+GIT_BLOB = {
+    "Age": "5c5e7586163b869fe029e77e63716f2026e4ae08",
+    "Disability_status": "9aedeccaf599299cdfa523531d625ae85ecb9131",
+    "Gender_identity": "dc79ceaaa9e7126edc99a200d632899c50274b16",
+    "Nationality": "cba9b63d34536cb51a6cbae76b189df3d2a945c0",
+    "Physical_appearance": "8cbdf83265459083224e3a2d37809294ff12ad77",
+    "Race_ethnicity": "68daf3d692b27a10596772b3b15742b26f0b110e",
+    "Race_x_SES": "905cd8a5b8734e2063fe524e69a38f0a71c75907",
+    "Race_x_gender": "dd09a905b284690445d36259d675243950fa0bd7",
+    "Religion": "44c1940ee22f00891ab4a5526a293691957aeacb",
+    "SES": "78d11ffbdb70f501617345e5c697d00045d57c29",
+    "Sexual_orientation": "a06351f4dd67ba30632396eeb0c3677c67b7d387",
 }
 TEST_SIZE = 1000  # HELM's DEFAULT_TEST_SIZE
 
@@ -132,7 +139,7 @@ class BBQScenario(Scenario):
 
 def _category_file(source: DataSource, category: str) -> Path:
     return source.file(
-        relative_path(category), url=URL.format(category=category), sha256=SHA256.get(category), check=_check
+        relative_path(category), url=URL.format(category=category), git_blob=GIT_BLOB[category], check=_check
     )
 
 

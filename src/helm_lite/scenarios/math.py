@@ -16,7 +16,6 @@ its last ``\boxed{…}`` (rows without one are skipped).
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from helm_lite.scenarios.base import (
     Reference,
     Scenario,
 )
+from helm_lite.scenarios.jsonl import read_jsonl_rows
 
 logger = logging.getLogger(__name__)
 
@@ -84,21 +84,17 @@ OFFICIAL_EXAMPLES = (
 )
 
 
+def _problem(row: dict[str, Any]) -> str | None:
+    return (
+        None
+        if all(isinstance(row.get(k), str) for k in FIELDS)
+        else f"lacks string fields {', '.join(FIELDS)}"
+    )
+
+
 def read_rows(path: Path) -> list[dict[str, Any]]:
     """The rows of one MATH JSONL file; `ValueError` naming the first bad line if any."""
-    rows = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"line {n} is not JSON ({e})") from None
-            if not isinstance(row, dict) or not all(isinstance(row.get(k), str) for k in FIELDS):
-                raise ValueError(f"line {n} lacks string fields {', '.join(FIELDS)}")
-            rows.append(row)
-    if not rows:
-        raise ValueError("no rows")
-    return rows
+    return read_jsonl_rows(path, _problem)
 
 
 def check_file(path: Path) -> None:

@@ -2,10 +2,11 @@
 
 HELM loads HF ``TIGER-Lab/MMLU-Pro`` (revision ``3373e0b``); here the same two parquet files are read
 from ``mmlu_pro/data/{validation,test}-00000-of-00001.parquet`` under the data mirror or the output
-folder's ``scenarios/``, else downloaded from that revision. Validation rows (5 per category) are the
-train split, test rows the test split, each in file order, filtered by category unless
-``subject=all``. Reading parquet needs pyarrow (the ``capabilities`` extra), imported on first use.
-"""
+folder's ``scenarios/``, else downloaded from that revision: a download must match the hash, size and
+commit the hub states for it (`common/hub.py`) and hold the published rows (12,032 test, 70 validation).
+No digest is pinned: the copy at hand is not proven to be that revision. Validation rows (5 per
+category) are the train split, test rows the test split, each in file order, filtered by category unless
+``subject=all``. Reading parquet needs pyarrow (the ``capabilities`` extra), imported on first use."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from helm_lite.common.data import DataSource
 from helm_lite.common.errors import UserError
+from helm_lite.common.hub import HubFile
 from helm_lite.scenarios.base import (
     CORRECT_TAG,
     TEST_SPLIT,
@@ -27,9 +29,9 @@ from helm_lite.scenarios.base import (
 )
 
 REVISION = "3373e0b32277875b8db2aa555a333b78a08477ea"
-BASE_URL = f"https://huggingface.co/datasets/TIGER-Lab/MMLU-Pro/resolve/{REVISION}/data/"
 # HF split → helm split, in HELM's order.
 SPLITS = (("validation", TRAIN_SPLIT), ("test", TEST_SPLIT))
+PUBLISHED_ROWS = {"validation": 70, "test": 12032}
 COLUMNS = ["question_id", "question", "options", "answer", "category"]
 LETTERS = "ABCDEFGHIJ"
 CATEGORIES = (
@@ -70,6 +72,19 @@ def check_file(path: Path) -> None:
             raise ValueError(f"row {n}: answer {row['answer']!r} is not one of its options' letters")
 
 
+def hub_file(hf_split: str) -> HubFile:
+    def check_published_rows(path: Path) -> None:
+        """A download must be the whole published split, not another file at the same address."""
+        if (count := len(read_rows(path))) != PUBLISHED_ROWS[hf_split]:
+            raise ValueError(
+                f"{count} rows where the published {hf_split} split has {PUBLISHED_ROWS[hf_split]}"
+            )
+
+    return HubFile(
+        "TIGER-Lab/MMLU-Pro", REVISION, f"data/{hf_split}-00000-of-00001.parquet", check_published_rows
+    )
+
+
 class MMLUProScenario(Scenario):
     name = "mmlu_pro"
     description = "Enhanced Massive Multitask Language Understanding with increased options and reasoning"
@@ -92,7 +107,7 @@ class MMLUProScenario(Scenario):
         instances: list[Instance] = []
         for hf_split, split in SPLITS:
             name = f"{hf_split}-00000-of-00001.parquet"
-            path = source.file(f"mmlu_pro/data/{name}", url=BASE_URL + name, check=check_file)
+            path = source.file(f"mmlu_pro/data/{name}", url=hub_file(hf_split), check=check_file)
             instances.extend(
                 _instance(row, split)
                 for row in read_rows(path)

@@ -2,8 +2,9 @@
 
 HELM loads HF ``allenai/WildBench`` (config ``v2``, split ``test``, revision ``7c05c1b…``). Here the
 same parquet file is read from ``wildbench/v2/test-00000-of-00001.parquet`` under the data mirror or
-the output folder's ``scenarios/``, else downloaded from that revision (format-checked; no SHA-256 is
-pinned because the file could not be obtained to hash it). Each row is a test instance in file order:
+the output folder's ``scenarios/``, else downloaded from that revision: the download must match the
+hash, size and commit the hub states for it (`common/hub.py`) and hold the published 1,024 rows. Each
+row is a test instance in file order:
 its ``conversation_input`` (role and content of each turn) is the input conversation and its
 ``checklist`` goes to `extra_data` for the judge. Reading parquet needs pyarrow (the
 ``capabilities`` extra), imported on first use.
@@ -17,13 +18,14 @@ from typing import Any
 
 from helm_lite.common.data import DataSource
 from helm_lite.common.errors import UserError
+from helm_lite.common.hub import HubFile
 from helm_lite.scenarios.base import TEST_SPLIT, Instance, Scenario
 from helm_lite.scenarios.chat_input import ChatInput
 
 REVISION = "7c05c1b4550282b2ed6a2e6ac5db069f1e07df5c"
-BASE_URL = f"https://huggingface.co/datasets/allenai/WildBench/resolve/{REVISION}/"
 SUBSETS = ("v2",)
 COLUMNS = ["conversation_input", "checklist"]
+PUBLISHED_ROWS = 1024  # the test split of config v2 on the dataset card
 
 
 def relative_path(subset: str) -> str:
@@ -65,6 +67,18 @@ def check_file(path: Path) -> None:
     read_rows(path)
 
 
+def check_published_rows(path: Path) -> None:
+    """A download must be the whole published split, not another file at the same address."""
+    if (count := len(read_rows(path))) != PUBLISHED_ROWS:
+        raise ValueError(f"{count} rows where the published split has {PUBLISHED_ROWS}")
+
+
+def hub_file(subset: str) -> HubFile:
+    return HubFile(
+        "allenai/WildBench", REVISION, f"{subset}/test-00000-of-00001.parquet", check=check_published_rows
+    )
+
+
 class WildBenchScenario(Scenario):
     name = "wildbench"
     description = "Benchmarking LLMs with Challenging Tasks from Real Users in the Wild"
@@ -83,8 +97,7 @@ class WildBenchScenario(Scenario):
     def get_instances(self, output_path: str) -> list[Instance]:
         _parquet()
         source = self.data_source or DataSource.for_scenario_dir(output_path)
-        name = f"{self.subset}/test-00000-of-00001.parquet"
-        path = source.file(relative_path(self.subset), url=BASE_URL + name, check=check_file)
+        path = source.file(relative_path(self.subset), url=hub_file(self.subset), check=check_file)
         return [
             Instance(
                 input=ChatInput(
