@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from helm_lite.annotation.base import Annotator, Judge
 from helm_lite.common.errors import UserError
+from helm_lite.common.yaml_io import safe_load
 
 if TYPE_CHECKING:
     from helm_lite.registry.loader import Registry
@@ -88,7 +89,7 @@ def load_judge_selection(local_path: str, override: str | None) -> JudgeSelectio
 
     try:
         with open(path, encoding="utf-8") as f:
-            data: Any = yaml.safe_load(f)
+            data: Any = safe_load(f)
     except (OSError, yaml.YAMLError) as e:
         raise UserError(f"{path}: cannot read ({type(e).__name__}: {str(e).splitlines()[0]})") from e
     return JudgeSelection(override=override, per_annotator=_parse(path, data), source=path)

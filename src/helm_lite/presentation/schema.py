@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from helm_lite.common.errors import UserError
+from helm_lite.common.yaml_io import safe_load
 
 logger = logging.getLogger(__name__)
 
@@ -252,7 +253,7 @@ def load_schema(path: str | os.PathLike[str]) -> Schema:
     shown = os.fspath(path)
     try:
         with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
+            data = safe_load(f)
     except FileNotFoundError:
         raise UserError(f"{shown}: schema file not found") from None
     except OSError as e:
