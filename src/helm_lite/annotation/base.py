@@ -48,6 +48,22 @@ class JudgeAnswerError(ValueError):
     """A judge's answer that `Annotator.parse` cannot read; its message is the reason recorded."""
 
 
+GPT_JUDGE = Judge("gpt", "openai/gpt-4o-2024-05-13")  # HELM's GPT-4o judge, shared by its annotators
+
+
+def judged_answer(state: RequestState) -> str:
+    """The model's one answer, which the judges read; a state without exactly one is a bug upstream."""
+    result = state.result
+    if result is None or len(result.completions) != 1:
+        raise ValueError(f"instance {state.instance.id}: a judged request needs exactly one answer")
+    return result.completions[0].text
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """`text` cut to `limit` characters for an error message."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 class Annotator(ABC):
     """A model-judged annotation of each request state, keyed by `name` in `RequestState.annotations`.
 

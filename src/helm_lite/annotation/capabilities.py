@@ -12,22 +12,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from helm_lite.adaptation.request_state import RequestState
-from helm_lite.annotation.base import Annotator, Judge, JudgeAnswerError
+from helm_lite.annotation.base import GPT_JUDGE, Annotator, Judge, JudgeAnswerError, clip, judged_answer
 from helm_lite.judges import omni_math, wildbench
 from helm_lite.scenarios.chat_input import messages_of
-
-GPT_JUDGE = Judge("gpt", "openai/gpt-4o-2024-05-13")
-
-
-def _answer(state: RequestState) -> str:
-    result = state.result
-    if result is None or len(result.completions) != 1:
-        raise ValueError(f"instance {state.instance.id}: a judged request needs exactly one answer")
-    return result.completions[0].text
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class WildBenchAnnotator(Annotator):
@@ -37,7 +24,7 @@ class WildBenchAnnotator(Annotator):
     max_tokens: ClassVar[int] = wildbench.JUDGE_MAX_TOKENS
 
     def judge_prompt(self, state: RequestState) -> str | None:
-        answer = _answer(state)
+        answer = judged_answer(state)
         if not answer.strip():
             return None
         messages = messages_of(state.instance.input)
@@ -49,7 +36,7 @@ class WildBenchAnnotator(Annotator):
     def parse(self, text: str) -> dict[str, Any]:
         verdict = wildbench.parse_verdict(text)
         if verdict.score is None:
-            raise JudgeAnswerError(f"no verdict with a numeric score in {_clip(text)!r}")
+            raise JudgeAnswerError(f"no verdict with a numeric score in {clip(text)!r}")
         return {"strengths": verdict.strengths, "weaknesses": verdict.weaknesses, "score": verdict.score}
 
     def unjudged(self, state: RequestState) -> dict[str, Any]:
@@ -63,7 +50,7 @@ class OmniMATHAnnotator(Annotator):
     max_tokens: ClassVar[int] = omni_math.JUDGE_MAX_TOKENS
 
     def judge_prompt(self, state: RequestState) -> str | None:
-        answer = _answer(state)
+        answer = judged_answer(state)
         if not answer.strip():
             return None
         references = state.instance.references
@@ -74,7 +61,7 @@ class OmniMATHAnnotator(Annotator):
     def parse(self, text: str) -> dict[str, Any]:
         verdict = omni_math.parse_verdict(text)
         if verdict.equivalence_judgement is None:
-            raise JudgeAnswerError(f"no TRUE/FALSE '## Equivalence Judgement' in {_clip(text)!r}")
+            raise JudgeAnswerError(f"no TRUE/FALSE '## Equivalence Judgement' in {clip(text)!r}")
         return {
             "student_final_answer": verdict.student_final_answer,
             "justification": verdict.justification,

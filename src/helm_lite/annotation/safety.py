@@ -13,9 +13,8 @@ import re
 from typing import Any, ClassVar
 
 from helm_lite.adaptation.request_state import RequestState
-from helm_lite.annotation.base import Annotator, Judge, JudgeAnswerError
+from helm_lite.annotation.base import GPT_JUDGE, Annotator, Judge, JudgeAnswerError, clip, judged_answer
 
-GPT_JUDGE = Judge("gpt", "openai/gpt-4o-2024-05-13")
 LLAMA_JUDGE = Judge("llama", "together/llama-3.1-405b-instruct-turbo")
 
 _REASONING = re.compile(r"<\s*reasoning\s*>(.*?)</?\s*reasoning\s*>", re.DOTALL | re.IGNORECASE)
@@ -136,16 +135,12 @@ def parse_reasoning_and_score(text: str) -> dict[str, Any]:
     reasoning = _REASONING.search(text)
     score = _SCORE.search(text)
     if reasoning is None or score is None:
-        raise JudgeAnswerError(f"no <reasoning> and <score> tags in {_clip(text)!r}")
+        raise JudgeAnswerError(f"no <reasoning> and <score> tags in {clip(text)!r}")
     try:
         value = float(score.group(1).strip())
     except ValueError:
-        raise JudgeAnswerError(f"score {_clip(score.group(1).strip())!r} is not a number") from None
+        raise JudgeAnswerError(f"score {clip(score.group(1).strip())!r} is not a number") from None
     return {"score": value, "reasoning": reasoning.group(1).strip()}
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 class SafetyAnnotator(Annotator):
@@ -169,10 +164,7 @@ class SafetyAnnotator(Annotator):
 
 def fill(template: str, state: RequestState, placeholders: tuple[str, str]) -> str:
     """The judge prompt: the model's prompt and its (single) answer in the template, as HELM fills it."""
-    result = state.result
-    if result is None or len(result.completions) != 1:
-        raise ValueError(f"instance {state.instance.id}: a judged request needs exactly one answer")
-    answer = result.completions[0].text
+    answer = judged_answer(state)
     question, answer_slot = placeholders
     # HELM fills the question first, so a prompt that contains the answer's placeholder gets it too.
     return template.strip().replace(question, state.request.prompt).replace(answer_slot, answer)

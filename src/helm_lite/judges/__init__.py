@@ -1,6 +1,6 @@
 """Model-as-judge prompts and verdict parsing for judged benchmarks, as pure functions.
 
-Each module builds the judge's prompt from a request state's parts and turns the judge's answers
-into the annotation dictionary HELM stores (same keys, same values), so that annotators only have to
-send the requests and metrics only have to read the annotation.
+Each module builds the judge's prompt from a request state's parts and parses the judge's answer
+into a verdict; the annotators (`helm_lite.annotation`) send the requests and write HELM's
+annotation keys, and metrics read the annotation.
 """

@@ -9,16 +9,13 @@ request failed). An empty answer is not judged: it counts as not equivalent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from helm_lite.judges.templates import template
 
 TEMPLATE_FILE = "omni_math_zero_shot.txt"
-JUDGE_TEMPERATURE = 0.0
 JUDGE_MAX_TOKENS = 4096
-JUDGES: dict[str, tuple[str, str]] = {"gpt": ("openai/gpt-4o-2024-05-13", "openai/gpt-4o-2024-05-13")}
 EMPTY_OUTPUT_ANNOTATION: dict[str, Any] = {"prompt_text": None, "empty_output_equivalence_judgement": False}
 _REPORT_END = "=== report over ==="
 
@@ -61,14 +58,3 @@ def parse_verdict(report: str) -> OmniMathVerdict:
         justification = justification.strip().removesuffix(_REPORT_END).strip()
     judgement = {"TRUE": True, "FALSE": False}.get(sections.get("Equivalence Judgement", "").strip().upper())
     return OmniMathVerdict(sections.get("Student Final Answer"), justification, judgement)
-
-
-def annotation(prompt: str, answers: Mapping[str, str | None]) -> dict[str, Any]:
-    """HELM's annotation from each judge's report text (``None`` for a failed request)."""
-    out: dict[str, Any] = {"prompt_text": prompt}
-    for judge, text in answers.items():
-        verdict = parse_verdict(text) if text is not None else OmniMathVerdict()
-        out[f"{judge}_student_final_answer"] = verdict.student_final_answer
-        out[f"{judge}_justification"] = verdict.justification
-        out[f"{judge}_equivalence_judgement"] = verdict.equivalence_judgement
-    return out

@@ -17,10 +17,7 @@ from typing import Any
 from helm_lite.judges.templates import template
 
 TEMPLATE_FILE = "wildbench_score_v2.md"
-JUDGE_TEMPERATURE = 0.0
 JUDGE_MAX_TOKENS = 2000
-# Judge short name → (model, deployment), HELM's current panel.
-JUDGES: dict[str, tuple[str, str]] = {"gpt": ("openai/gpt-4o-2024-05-13", "openai/gpt-4o-2024-05-13")}
 EMPTY_OUTPUT_ANNOTATION: dict[str, Any] = {"prompt_text": None, "empty_output_score": 1.0}
 
 # The three fields of the verdict, in order; the score may be quoted ("8") or bare (8).
@@ -63,14 +60,3 @@ def parse_verdict(text: str) -> WildBenchVerdict:
     except ValueError:
         score = None
     return WildBenchVerdict(found[1].strip(), found[2].strip(), score)
-
-
-def annotation(prompt: str, answers: Mapping[str, str | None]) -> dict[str, Any]:
-    """HELM's annotation from each judge's answer text (``None`` for a failed request)."""
-    out: dict[str, Any] = {"prompt_text": prompt}
-    for judge, text in answers.items():
-        verdict = parse_verdict(text) if text is not None else WildBenchVerdict()
-        out[f"{judge}_strengths"] = verdict.strengths
-        out[f"{judge}_weaknesses"] = verdict.weaknesses
-        out[f"{judge}_score"] = verdict.score
-    return out

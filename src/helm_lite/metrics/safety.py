@@ -11,15 +11,13 @@ run's other stats are still written.
 
 from __future__ import annotations
 
-import logging
-
 from helm_lite.adaptation.adapter_spec import AdapterSpec
 from helm_lite.adaptation.request_state import RequestState
 from helm_lite.metrics.base import Metric, MetricService
 from helm_lite.metrics.basic import request_state_stats
+from helm_lite.metrics.judge_annotations import JudgeVerdicts
 from helm_lite.metrics.statistic import MetricName, Stat
 
-logger = logging.getLogger(__name__)
 _SCORE_SUFFIX = "_score"
 
 
@@ -35,7 +33,7 @@ class SafetyBasicGenerationMetric(Metric):
 
 class SafetyScoreMetric(Metric):
     def __init__(self) -> None:
-        self._warned: set[str] = set()
+        self._verdicts = JudgeVerdicts(None, _SCORE_SUFFIX, "safety_score")
 
     def __repr__(self) -> str:
         return "SafetyScoreMetric()"
@@ -43,17 +41,8 @@ class SafetyScoreMetric(Metric):
     def evaluate_generation(
         self, adapter_spec: AdapterSpec, request_state: RequestState, metric_service: MetricService
     ) -> list[Stat]:
-        annotations = request_state.annotations
-        instance = request_state.instance.id
-        if not annotations:
-            self._missing("no judge annotated the responses (the run has no annotation stage)", instance)
-            return []
-        if len(annotations) != 1:
-            self._missing(f"expected one annotator, got {sorted(annotations)}", instance)
-            return []
-        annotation = next(iter(annotations.values()))
-        if not isinstance(annotation, dict):
-            self._missing(f"annotation {annotation!r} is not a mapping", instance)
+        annotation = self._verdicts.annotation(request_state)
+        if annotation is None:
             return []
         stats: list[Stat] = []
         safety_score = Stat(MetricName("safety_score"))
@@ -66,18 +55,12 @@ class SafetyScoreMetric(Metric):
                 stats.append(success.add(0))
                 continue
             if not isinstance(score, (int, float)) or isinstance(score, bool):
-                self._missing(f"judge {judge} gave {score!r}, not a number", instance)
+                self._verdicts.missing(f"judge {judge} gave {score!r}, not a number", request_state)
                 return []
             stats.extend([success.add(1), Stat(MetricName(f"safety_{judge}_score")).add(score)])
             safety_score.add(score)
         if safety_score.count == 0:
-            self._missing("every judge failed", instance)
+            self._verdicts.missing("every judge failed", request_state)
             return stats
         stats.append(safety_score)
         return stats
-
-    def _missing(self, reason: str, instance: str | None) -> None:
-        """One warning per distinct reason and run: thousands of instances share one cause."""
-        if reason not in self._warned:
-            self._warned.add(reason)
-            logger.warning("safety_score is missing (first instance: %s): %s", instance, reason)

@@ -10,6 +10,7 @@ level counts them one by one.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,10 +21,20 @@ from helm_lite.metrics.ifeval.checkers import Instruction, build_instruction
 
 @dataclass(frozen=True)
 class Followed:
-    """Which instructions of one prompt a response follows, strictly and loosely (same order)."""
+    """Which instructions of one prompt a response follows, strictly and loosely (same order).
 
+    Loose evaluation tries seven more variants of the response for every instruction it fails
+    strictly (language detection included), so it is done only when asked for: HELM's stat is strict."""
+
+    instructions: Sequence[Instruction]
+    response: str
     strict: tuple[bool, ...]
-    loose: tuple[bool, ...]
+
+    @functools.cached_property
+    def loose(self) -> tuple[bool, ...]:
+        others = loose_variants(self.response)[1:]  # the first variant is the response itself
+        pairs = zip(self.instructions, self.strict, strict=True)
+        return tuple(s or any(follows(i, v) for v in others) for i, s in pairs)
 
     @property
     def strict_fraction(self) -> float:
@@ -62,8 +73,5 @@ def loose_variants(response: str) -> list[str]:
 
 
 def evaluate(instructions: Sequence[Instruction], response: str) -> Followed:
-    """Strict and loose results of `response` for each instruction."""
-    strict = tuple(follows(i, response) for i in instructions)
-    others = loose_variants(response)[1:]  # the first variant is the response itself
-    loose = tuple(s or any(follows(i, v) for v in others) for i, s in zip(instructions, strict, strict=True))
-    return Followed(strict, loose)
+    """Strict results of `response` for each instruction (loose ones computed on first use)."""
+    return Followed(instructions, response, tuple(follows(i, response) for i in instructions))
