@@ -7,7 +7,6 @@ checked byte for byte against HELM's files through their git blob ids.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -35,7 +34,7 @@ from helm_lite.annotation.base import Judge, JudgeReply
 from helm_lite.annotation.capabilities import OmniMATHAnnotator, WildBenchAnnotator
 from helm_lite.common.data import DataSource
 from helm_lite.common.errors import UserError
-from helm_lite.common.hub import ENDPOINT_ENV
+from helm_lite.common.hub import ENDPOINT_ENV, git_blob_sha1
 from helm_lite.common.request import GeneratedOutput, Request, RequestResult
 from helm_lite.judges import omni_math as omni_judge
 from helm_lite.judges import wildbench as wb_judge
@@ -68,10 +67,6 @@ HELM_TEMPLATE_BLOBS = {
     "wildbench_score_v2.md": "8bbe07ace371c06f0ac26f4f60651841341e2823",
     "omni_math_zero_shot.txt": "14745cdd581424f526a49e15211f185e3874eeec",
 }
-
-
-def git_blob_id(data: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +177,7 @@ def test_omni_math_prompt_and_judge_request(suite: tuple[Path, str]) -> None:
 
 @pytest.mark.parametrize("name, blob", HELM_TEMPLATE_BLOBS.items())
 def test_judge_templates_are_helms_files(name: str, blob: str) -> None:
-    assert git_blob_id(template(name).encode("utf-8")) == blob
+    assert git_blob_sha1(template(name).encode("utf-8")) == blob
 
 
 def test_wildbench_judge_prompt_layout() -> None:

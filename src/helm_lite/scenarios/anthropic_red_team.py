@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from helm_lite.common.data import DataSource
+from helm_lite.common.file_memo import memoised_by_file
 from helm_lite.common.hub import HubFile
 from helm_lite.scenarios.base import TEST_SPLIT, Input, Instance, Scenario
 
@@ -42,10 +43,9 @@ class AnthropicRedTeamScenario(Scenario):
     def get_instances(self, output_path: str) -> list[Instance]:
         source = self.data_source or DataSource.for_scenario_dir(output_path)
         path = source.file(RELATIVE, url=HUB_FILE, check=_check)
-        return [
-            Instance(Input(text=first_utterance(r["transcript"])), [], split=TEST_SPLIT)
-            for r in read_records(path)
-        ]
+        records = read_records(path)
+        _read_records.cache_clear()  # the memo spares re-parsing; it need not hold the big file
+        return [Instance(Input(text=first_utterance(r["transcript"])), [], split=TEST_SPLIT) for r in records]
 
 
 def first_utterance(dialogue: str) -> str:
@@ -57,14 +57,21 @@ def first_utterance(dialogue: str) -> str:
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
+    """The records of the file. Memoised by file identity: the check, a download's published-size
+    check and the scenario decompress and parse it once; the records are shared, do not mutate them."""
+    return list(_read_records(path))
+
+
+@memoised_by_file(maxsize=2)
+def _read_records(path: Path) -> tuple[Any, ...]:
     with gzip.open(path, "rt", encoding="utf-8") as f:
         text = f.read()
     if text.lstrip().startswith("["):
         records = json.loads(text)
         if not isinstance(records, list):
             raise ValueError("not a JSON array")
-        return records
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+        return tuple(records)
+    return tuple(json.loads(line) for line in text.splitlines() if line.strip())
 
 
 def _check(path: Path) -> None:

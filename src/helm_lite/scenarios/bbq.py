@@ -21,6 +21,7 @@ from typing import Any
 
 from helm_lite.common.data import DataSource
 from helm_lite.common.errors import UserError
+from helm_lite.common.file_memo import memoised_by_file
 from helm_lite.scenarios.base import (
     CORRECT_TAG,
     TEST_SPLIT,
@@ -128,6 +129,7 @@ class BBQScenario(Scenario):
         rows: list[tuple[dict[str, Any], str]] = []
         for category, path in zip(categories, paths, strict=True):
             rows.extend((row, category) for row in _read(path))
+        _read.cache_clear()  # the memo spares the second parse; it need not hold ~5x the files' size
         random.seed(0)  # HELM seeds the global generator; the shuffle must draw the same numbers
         random.shuffle(rows)
         num_train = len(rows) - TEST_SIZE
@@ -143,9 +145,12 @@ def _category_file(source: DataSource, category: str) -> Path:
     )
 
 
-def _read(path: Path) -> list[dict[str, Any]]:
+@memoised_by_file(maxsize=len(CATEGORIES))
+def _read(path: Path) -> tuple[dict[str, Any], ...]:
+    """The rows of a category file. Memoised by file identity, so the check and the scenario parse it
+    once (subject=all checks and reads all 11 files); the rows are shared, do not mutate them."""
     with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+        return tuple(json.loads(line) for line in f if line.strip())
 
 
 def _check(path: Path) -> None:

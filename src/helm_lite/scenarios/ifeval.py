@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from helm_lite.common.data import DataSource
+from helm_lite.common.file_memo import memoised_by_file
 from helm_lite.scenarios.base import TEST_SPLIT, Input, Instance, Scenario
 from helm_lite.scenarios.jsonl import read_jsonl_rows
 
@@ -33,8 +34,14 @@ def _problem(row: dict[str, Any]) -> str | None:
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of the JSONL file; raises naming the first row that lacks a field HELM reads."""
-    return read_jsonl_rows(path, _problem)
+    """The rows of the JSONL file; raises naming the first row that lacks a field HELM reads.
+    Memoised by file identity: the rows are shared with later reads, do not mutate them."""
+    return list(_read_rows(path))
+
+
+@memoised_by_file(maxsize=2)
+def _read_rows(path: Path) -> tuple[dict[str, Any], ...]:
+    return tuple(read_jsonl_rows(path, _problem))
 
 
 def check_file(path: Path) -> None:
@@ -59,9 +66,9 @@ class IFEvalScenario(Scenario):
                 references=[],
                 split=TEST_SPLIT,
                 id=f"id{row['key']}",
-                extra_data={
-                    "instruction_ids": row["instruction_id_list"],
-                    "instruction_kwargs": row["kwargs"],
+                extra_data={  # copies: the rows are memoised, and instances go on to other code
+                    "instruction_ids": list(row["instruction_id_list"]),
+                    "instruction_kwargs": [dict(k) for k in row["kwargs"]],
                 },
             )
             for row in read_rows(path)

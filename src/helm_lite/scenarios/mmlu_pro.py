@@ -10,7 +10,6 @@ category) are the train split, test rows the test split, each in file order, fil
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from helm_lite.scenarios.base import (
     Reference,
     Scenario,
 )
+from helm_lite.scenarios.parquet import import_parquet, read_parquet_rows
 
 REVISION = "3373e0b32277875b8db2aa555a333b78a08477ea"
 # HF split → helm split, in HELM's order.
@@ -41,29 +41,14 @@ CATEGORIES = (
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of one split file, with the columns HELM reads; raises if the file is unusable."""
-    stat = path.stat()
-    return list(_read_rows(str(path), stat.st_mtime_ns, stat.st_size))
-
-
-@functools.lru_cache(maxsize=4)
-def _read_rows(path: str, mtime_ns: int, size: int) -> tuple[dict[str, Any], ...]:
-    """Memoised by file identity: the data check and the scenario read the same file once."""
-    rows: list[dict[str, Any]] = _parquet().read_table(path, columns=COLUMNS).to_pylist()
-    if not rows:
-        raise ValueError("no rows")
-    return tuple(rows)
+    """The rows of one split file, with the columns HELM reads; raises if the file is unusable.
+    Memoised by file identity (`parquet.read_parquet_rows`): the rows are shared, do not mutate them."""
+    return list(read_parquet_rows(path, COLUMNS, "mmlu_pro"))
 
 
 def _parquet() -> Any:
     """`pyarrow.parquet`, or a one-line error naming the extra (before any file is judged unusable)."""
-    try:
-        import pyarrow.parquet as pq
-    except ImportError as e:
-        raise UserError(
-            "mmlu_pro needs pyarrow to read its parquet files: pip install 'helm-lite[capabilities]'"
-        ) from e
-    return pq
+    return import_parquet("mmlu_pro")
 
 
 def check_file(path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from helm_lite.common.data import DataSource
+from helm_lite.common.file_memo import memoised_by_file
 from helm_lite.common.hub import HubFile
 from helm_lite.scenarios.base import CORRECT_TAG, TEST_SPLIT, Input, Instance, Output, Reference, Scenario
 from helm_lite.scenarios.jsonl import read_jsonl_rows
@@ -29,8 +30,14 @@ def _problem(row: dict[str, Any]) -> str | None:
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of the JSONL file; raises naming the first row without a text `problem` or `answer`."""
-    return read_jsonl_rows(path, _problem)
+    """The rows of the JSONL file; raises naming the first row without a text `problem` or `answer`.
+    Memoised by file identity: the rows are shared with later reads, do not mutate them."""
+    return list(_read_rows(path))
+
+
+@memoised_by_file(maxsize=2)
+def _read_rows(path: Path) -> tuple[dict[str, Any], ...]:
+    return tuple(read_jsonl_rows(path, _problem))
 
 
 def check_file(path: Path) -> None:

@@ -12,7 +12,6 @@ its ``conversation_input`` (role and content of each turn) is the input conversa
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from helm_lite.common.errors import UserError
 from helm_lite.common.hub import HubFile
 from helm_lite.scenarios.base import TEST_SPLIT, Instance, Scenario
 from helm_lite.scenarios.chat_input import ChatInput
+from helm_lite.scenarios.parquet import import_parquet, read_parquet_rows
 
 REVISION = "7c05c1b4550282b2ed6a2e6ac5db069f1e07df5c"
 SUBSETS = ("v2",)
@@ -33,34 +33,20 @@ def relative_path(subset: str) -> str:
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of the parquet file (the columns HELM reads); raises if the file is unusable."""
-    stat = path.stat()
-    return list(_read_rows(str(path), stat.st_mtime_ns, stat.st_size))
-
-
-@functools.lru_cache(maxsize=2)
-def _read_rows(path: str, mtime_ns: int, size: int) -> tuple[dict[str, Any], ...]:
-    """Memoised by file identity: the data check and the scenario read the file once."""
-    rows: list[dict[str, Any]] = _parquet().read_table(path, columns=COLUMNS).to_pylist()
-    if not rows:
-        raise ValueError("no rows")
+    """The rows of the parquet file (the columns HELM reads); raises if the file is unusable.
+    Memoised by file identity (`parquet.read_parquet_rows`): the rows are shared, do not mutate them."""
+    rows = read_parquet_rows(path, COLUMNS, "wildbench")
     for n, row in enumerate(rows, start=1):
         turns = row["conversation_input"]
         if not turns or any(not isinstance(t.get("content"), str) or not t.get("role") for t in turns):
             raise ValueError(f"row {n}: conversation_input is not a list of turns with role and content")
         if row["checklist"] is None or not all(isinstance(item, str) for item in row["checklist"]):
             raise ValueError(f"row {n}: checklist is not a list of strings")
-    return tuple(rows)
+    return list(rows)
 
 
 def _parquet() -> Any:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError as e:
-        raise UserError(
-            "wildbench needs pyarrow to read its parquet file: pip install 'helm-lite[capabilities]'"
-        ) from e
-    return pq
+    return import_parquet("wildbench")
 
 
 def check_file(path: Path) -> None:
