@@ -24,7 +24,12 @@ from scipy import stats as scipy_stats
 from helm_lite.presentation.compare import head_to_head, suite_view
 from helm_lite.presentation.instance_values import InstanceValues
 from helm_lite.presentation.leaderboard import leaderboard_data
-from helm_lite.presentation.uncertainty import RESAMPLES, percentile_interval, resample_means
+from helm_lite.presentation.uncertainty import (
+    RESAMPLES,
+    board_uncertainty,
+    percentile_interval,
+    resample_means,
+)
 
 N = 60
 MODELS = {  # model -> per-instance quasi-exact-match of id0..id{N-1}
@@ -181,7 +186,8 @@ def test_leaderboard_data_has_intervals_ranks_and_tie_groups(root: Path) -> None
     assert rows["t/a"]["win_rate_interval"] == [1.0, 1.0]
     lo, hi = rows["t/b"]["win_rate_interval"]
     assert lo <= rows["t/b"]["win_rate"] <= hi and lo < hi
-    pairs = {(p["a"], p["b"]): p for p in data["comparisons"]}
+    assert "comparisons" not in data  # the board leaves every pair's bootstrap to the head-to-head
+    pairs = {(p["a"], p["b"]): p for p in board_uncertainty(view_of(root)).comparisons()}
     a_b = pairs[("t/a", "t/b")]
     assert a_b["difference"] == pytest.approx(50 / 60) and a_b["interval"][0] > 0
     b_c = pairs[("t/b", "t/c")]
@@ -213,8 +219,11 @@ def test_head_to_head_lists_the_instances_each_model_alone_gets_right(root: Path
     result = head_to_head(view_of(root), "t/b", "t/c")
     column = result["columns"][0]
     assert (column["compared"], column["a_only_count"], column["b_only_count"]) == (N, 1, 1)
-    assert column["a_only"] == [{"instance_id": "id9", "train_trial_index": 0}]
-    assert column["b_only"] == [{"instance_id": "id20", "train_trial_index": 0}]
+    runs = {m: f"synthetic_reasoning:mode=pattern_match,model={m.replace('/', '_')}" for m in MODELS}
+    named = {"run_a": runs["t/b"], "run_b": runs["t/c"]}  # the two runs each instance was compared in
+    assert column["pairs"] == 1
+    assert column["a_only"] == [{"instance_id": "id9", "train_trial_index": 0, **named}]
+    assert column["b_only"] == [{"instance_id": "id20", "train_trial_index": 0, **named}]
     assert column["difference"] == pytest.approx(0.0) and column["interval"][0] < 0 < column["interval"][1]
     json.dumps(result)  # plain JSON
     # Models are named by model, deployment or display name.

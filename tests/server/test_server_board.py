@@ -3,6 +3,7 @@ runs that appear while the server runs (real helm-run suites, real servers on 12
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,3 +117,56 @@ def test_new_suites_and_runs_appear_without_a_restart(output: Path, http) -> Non
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def _write_exact_match_run(suite: Path, model: str, values: list[float]) -> str:
+    """A HELM-format synthetic-reasoning run whose files hold `exact_match` only: the leaderboard's
+    `quasi_exact_match` column falls back to it (`presentation.stats.FALLBACK_METRICS`)."""
+    name = f"synthetic_reasoning:mode=pattern_match,model={model.replace('/', '_')}"
+    run = suite / name
+    run.mkdir(parents=True)
+    stat_name = {"name": "exact_match", "split": "test"}
+
+    def stat(vs: list[float]) -> dict[str, Any]:
+        return {"name": stat_name, "count": len(vs), "sum": sum(vs), "mean": sum(vs) / len(vs)}
+
+    files = {
+        "run_spec.json": {
+            "name": name,
+            "scenario_spec": {
+                "class_name": "x.SyntheticReasoningScenario",
+                "args": {"mode": "pattern_match"},
+            },
+            "adapter_spec": {"method": "generation", "model_deployment": model, "model": model},
+            "metric_specs": [],
+            "groups": ["synthetic_reasoning_pattern_match", "synthetic_reasoning"],
+        },
+        "stats.json": [stat(values)],
+        "per_instance_stats.json": [
+            {"instance_id": f"id{i}", "train_trial_index": 0, "stats": [stat([v])]}
+            for i, v in enumerate(values)
+        ],
+        "scenario.json": {"name": "synthetic_reasoning"},
+        "scenario_state.json": {"adapter_spec": {}, "request_states": []},
+    }
+    for file, data in files.items():
+        (run / file).write_text(json.dumps(data))
+    return name
+
+
+def test_head_to_head_links_instances_of_a_fallback_metric(tmp_path: Path, serve, http) -> None:
+    """The column reads `quasi_exact_match`, the runs have only `exact_match`: the listed instances
+    still name both runs, so the page links them to both answers."""
+    suite = tmp_path / "benchmark_output" / "runs" / SUITE
+    run_a = _write_exact_match_run(suite, "t/a", [1.0, 1.0, 0.0, 1.0])
+    run_b = _write_exact_match_run(suite, "t/b", [0.0, 1.0, 1.0, 1.0])
+    url = serve(tmp_path / "benchmark_output")
+    h2h = http.json(url, f"/api/suites/{SUITE}/head_to_head?a=t/a&b=t/b")
+    [column] = [c for c in h2h["columns"] if c["group"] == "synthetic_reasoning_pattern_match"]
+    assert column["metric"] == "quasi_exact_match" and column["pairs"] == 1 and column["compared"] == 4
+    assert column["a_only"] == [
+        {"instance_id": "id0", "train_trial_index": 0, "run_a": run_a, "run_b": run_b}
+    ]
+    assert column["b_only"] == [
+        {"instance_id": "id2", "train_trial_index": 0, "run_a": run_a, "run_b": run_b}
+    ]

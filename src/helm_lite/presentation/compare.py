@@ -50,9 +50,10 @@ def _row_index(view: SuiteView, names: list[tuple[str, str]], wanted: str) -> in
 
 def head_to_head(view: SuiteView, a: str, b: str) -> dict[str, Any]:
     """`a` against `b` (each a model, deployment or model display name) as plain JSON: {a, b,
-    columns: [{group, group_display_name, title, metric, comparable, compared, a_only, b_only,
-    a_only_count, b_only_count, difference, interval, stderr}]}; `a_only` lists {instance_id,
-    train_trial_index} where a is right and b wrong (at most `MAX_LISTED`)."""
+    columns: [{group, group_display_name, title, metric, comparable, pairs, compared, a_only, b_only,
+    a_only_count, b_only_count, difference, interval, stderr}]}; `pairs` counts the run pairs both
+    models ran, `a_only` lists {instance_id, train_trial_index, run_a, run_b} where a is right and b
+    wrong (at most `MAX_LISTED`; `run_a`/`run_b` name the two runs that instance was compared in)."""
     boot = board_uncertainty(view)
     keys = [(row.key[0], row.key[1]) for row in boot.rows]
     ia, ib = _row_index(view, keys, a), _row_index(view, keys, b)
@@ -65,7 +66,8 @@ def head_to_head(view: SuiteView, a: str, b: str) -> dict[str, Any]:
         a_only: list[dict[str, Any]] = []
         b_only: list[dict[str, Any]] = []
         compared = 0
-        for key in sorted(runs_a.keys() & runs_b.keys()):
+        shared = sorted(runs_a.keys() & runs_b.keys())
+        for key in shared:
             values_a = run_instance_values(runs_a[key], column.matcher)
             values_b = run_instance_values(runs_b[key], column.matcher)
             if values_a is None or values_b is None:
@@ -74,7 +76,12 @@ def head_to_head(view: SuiteView, a: str, b: str) -> dict[str, Any]:
             for instance in sorted(rows_a.keys() & rows_b.keys()):
                 compared += 1
                 status = (instance_status(rows_a[instance], lower), instance_status(rows_b[instance], lower))
-                entry = {"instance_id": instance[0], "train_trial_index": instance[1]}
+                entry = {
+                    "instance_id": instance[0],
+                    "train_trial_index": instance[1],
+                    "run_a": runs_a[key].name,
+                    "run_b": runs_b[key].name,
+                }
                 if status == ("correct", "incorrect"):
                     a_only.append(entry)
                 elif status == ("incorrect", "correct"):
@@ -87,6 +94,7 @@ def head_to_head(view: SuiteView, a: str, b: str) -> dict[str, Any]:
                 "title": column.header.value,
                 "metric": column.matcher.name,
                 "comparable": lower is False,
+                "pairs": len(shared),
                 "compared": compared,
                 "a_only": a_only[:MAX_LISTED],
                 "b_only": b_only[:MAX_LISTED],

@@ -4,7 +4,7 @@ Columns are `tables.leaderboard_columns` (each scenario group's main metric, `ma
 cells are `tables.table_rows` (HELM's row key, stats merged over a cell's runs), win rates are
 `win_rate.mean_win_rates` over the same columns and directions: the numbers are the ones in
 `leaderboard.csv`, only the shape differs (plain JSON with the runs behind every cell). The
-uncertainty fields (intervals, ranks, tie groups, paired comparisons) come from
+uncertainty fields (intervals, ranks, tie groups) come from
 `uncertainty.board_uncertainty`, the bootstrap behind the leaderboard files too.
 """
 
@@ -64,9 +64,8 @@ def plain_board(view: SuiteView, columns: list[Column]) -> dict[str, Any]:
 def leaderboard_data(view: SuiteView) -> dict[str, Any]:
     """`plain_board` of the leaderboard's columns, with the uncertainty fields: rows get
     `win_rate_interval`, `rank`, `tie_group`, `tied_with`; a non-null cell gets `interval` [lo, hi] and
-    `stderr` (None when the runs lack per-instance values); `comparisons` holds every pair of models
-    on every column ({group, metric, a, b, difference, interval, stderr}: a − b over the instances
-    both ran)."""
+    `stderr` (None when the runs lack per-instance values). A pair of models' paired difference on a
+    column is `uncertainty.BoardUncertainty.pair` (the head-to-head's), not part of the board."""
     from helm_lite.presentation.uncertainty import board_uncertainty
 
     board = plain_board(view, leaderboard_columns(view))
@@ -81,5 +80,4 @@ def leaderboard_data(view: SuiteView) -> dict[str, Any]:
         interval = boot.win_rate_intervals[i] if row["win_rate"] is not None else None
         row["win_rate_interval"] = list(interval) if interval else None
         row.update(ranking[i])
-    board["comparisons"] = boot.comparisons()
     return board

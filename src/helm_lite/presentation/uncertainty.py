@@ -103,9 +103,6 @@ class Estimate:
     interval: Interval
     stderr: float
 
-    def to_json(self) -> dict[str, Any]:
-        return {"value": self.value, "interval": list(self.interval), "stderr": self.stderr}
-
 
 @dataclass(frozen=True)
 class _Part:

@@ -115,29 +115,3 @@ def build_instance_views(
     items = list(views.values())
     counts = {f: sum(1 for v in items if v["status"] == f) for f in INSTANCE_FILTERS[1:]}
     return {"instances": items, "main": main, "notes": notes, "counts": counts}
-
-
-def per_instance_values(path: str, matcher: Any) -> dict[tuple[str, int], float]:
-    """{(instance id, trial): value} of the unperturbed stat `matcher` (name, split) selects in a
-    per_instance_stats.json; a missing or unreadable file gives none."""
-    try:
-        rows = run_files.read_json(path, "per_instance_stats.json")
-    except ServeError:
-        return {}
-    out: dict[tuple[str, int], float] = {}
-    for row in rows if isinstance(rows, list) else []:
-        if get(row, "perturbation") is not None:
-            continue
-        stats = get(row, "stats")
-        for raw in stats if isinstance(stats, list) else []:
-            stat = flat_stat(raw)
-            if (
-                stat is not None
-                and stat["name"] == matcher.name
-                and stat["split"] == matcher.split
-                and stat["perturbation"] is None
-                and stat["mean"] is not None
-            ):
-                out[(str(get(row, "instance_id")), get(row, "train_trial_index") or 0)] = stat["mean"]
-                break
-    return out

@@ -21,7 +21,7 @@ from helm_lite.common.secrets import scrub
 from helm_lite.presentation.main_metric import complete_schema, run_main_metric
 from helm_lite.presentation.models import ModelCatalog
 from helm_lite.presentation.read_runs import Run, shape_problem
-from helm_lite.presentation.schema import MetricMatcher, Schema
+from helm_lite.presentation.schema import Schema
 from helm_lite.run_directory import (
     COMPLETE,
     DAMAGED,
@@ -36,8 +36,7 @@ from helm_lite.server import run_files
 from helm_lite.server.board import MAIN, metric_group_options, suite_board
 from helm_lite.server.errors import ServeError
 from helm_lite.server.freshness import summarize_state
-from helm_lite.server.head_to_head import compare
-from helm_lite.server.instances import INSTANCE_FILTERS, build_instance_views, per_instance_values
+from helm_lite.server.instances import INSTANCE_FILTERS, build_instance_views
 from helm_lite.server.paths import check_segment, resolve_inside
 from helm_lite.server.run_files import LruCache, file_key, flat_stats, get
 
@@ -80,18 +79,16 @@ class Suite:
         schema: Schema,
         json_cache: LruCache,
         instance_cache: LruCache,
-        values_cache: LruCache | None = None,
-        models: Callable[[], ModelCatalog] = lambda: ModelCatalog(None),
-        board_cache: LruCache | None = None,
+        models: Callable[[], ModelCatalog],
+        board_cache: LruCache,
     ) -> None:
         self.name = name
         self.dir = os.path.realpath(directory)
         self.schema = schema
         self._json_cache = json_cache
         self._instance_cache = instance_cache
-        self._values_cache = values_cache if values_cache is not None else LruCache(64)
         self.models = models
-        self._board_cache = board_cache if board_cache is not None else LruCache(16)
+        self._board_cache = board_cache
 
     # -- files -----------------------------------------------------------------------------------
     def path(self, *segments: str) -> str:
@@ -370,9 +367,7 @@ class Suite:
         a run's file or the registry changes (the uncertainty bootstrap reads every instance)."""
         names = self.run_names()
         models = self.models()
-        # Everything the table is computed from: every run's files (as `file_key`s) and the registry.
-        stamp = tuple((n, *(file_key(os.path.join(self.dir, n, f)) for f in STAMPED_FILES)) for n in names)
-        key = ("board", self.dir, metric_group, uncertainty, id(models), stamp)
+        key = ("board", self.dir, metric_group, uncertainty, id(models), self._stamp(names))
 
         def build() -> tuple[ModelCatalog, dict[str, Any]]:
             view, skipped = self._view(models)
@@ -389,17 +384,19 @@ class Suite:
 
     def head_to_head(self, a: str, b: str) -> dict[str, Any]:
         """Deployments (or models) `a` and `b` instance by instance on each leaderboard column
-        (`presentation.compare.head_to_head` with the runs to link to); cached like the leaderboard."""
+        (`presentation.compare.head_to_head`, whose entries name the runs to link to); cached like the
+        leaderboard."""
         from helm_lite.common.errors import UserError
+        from helm_lite.presentation.compare import head_to_head
 
         names = self.run_names()
         models = self.models()
-        stamp = tuple((n, *(file_key(os.path.join(self.dir, n, f)) for f in STAMPED_FILES)) for n in names)
+        key = ("h2h", self.dir, a, b, id(models), self._stamp(names))
 
         def build() -> tuple[ModelCatalog, dict[str, Any]]:
             view, _ = self._view(models)
             try:
-                result = compare(view, a, b, self._instance_values)
+                result = head_to_head(view, a, b)
             except UserError as e:
                 raise ServeError(404, str(e).replace("--compare: ", "")) from None
             by_deployment = {r.model_deployment: r.model for r in view.runs}
@@ -407,13 +404,13 @@ class Suite:
                 result[f"{side}_display_name"] = view.models.display_name(by_deployment[result[side]])
             return models, {"suite": self.name, **result}
 
-        _, result = self._board_cache.get(("h2h", self.dir, a, b, id(models), stamp), build)
+        _, result = self._board_cache.get(key, build)
         return result
 
-    def _instance_values(self, run: Run, matcher: MetricMatcher) -> dict[tuple[str, int], float]:
-        path = os.path.join(run.run_path, "per_instance_stats.json")
-        key = ("values", file_key(path), matcher)
-        return self._values_cache.get(key, lambda: per_instance_values(path, matcher))
+    def _stamp(self, names: list[str]) -> tuple[tuple[Any, ...], ...]:
+        """Everything a suite-level view is computed from on disk: every run's files, as `file_key`s
+        (the registry's version is the catalog's `id` in the cache keys)."""
+        return tuple((n, *(file_key(os.path.join(self.dir, n, f)) for f in STAMPED_FILES)) for n in names)
 
     def overview(self) -> dict[str, Any]:
         """What helm-summarize left in the suite (all optional) and how many runs there are."""
@@ -484,7 +481,6 @@ class Store:
         self._json_cache = LruCache(512)
         # Parsed instance lists can be large (every prompt of a run); keep only a few runs.
         self._instance_cache = LruCache(6)
-        self._values_cache = LruCache(64)
         self._board_cache = LruCache(32)
         self._catalogs: dict[int, tuple[Any, ModelCatalog]] = {}
         self._suites: dict[str, Suite] = {}
@@ -500,7 +496,6 @@ class Store:
                 self.schema,
                 self._json_cache,
                 self._instance_cache,
-                self._values_cache,
                 self.models,
                 self._board_cache,
             )
