@@ -9,9 +9,10 @@ from helm_lite.clients.provider import Provider
 from helm_lite.common.cache import CacheManager
 from helm_lite.common.credentials import Credentials
 from helm_lite.common.errors import UserError
-from helm_lite.common.object_spec import Lazy, create_object
+from helm_lite.common.object_spec import Lazy, ObjectSpec, create_object
 from helm_lite.engine.request_engine import RequestEngine
 from helm_lite.registry.loader import Registry
+from helm_lite.registry.schema import ModelDeployment
 from helm_lite.tokenizers.base import Tokenizer
 from helm_lite.window.service import NoTokenizerWindowService, WindowService
 
@@ -39,27 +40,36 @@ class Services:
             return self._tokenizers[name]
 
     def client(self, deployment_name: str) -> Provider:
-        """The deployment's provider, built from its `client_spec` (constructor parameters named
-        `cache`, `tokenizer`, `credentials`, … are injected)."""
+        """The deployment's provider, built once (`build_client`) with its cache shard."""
         with self._lock:
             if deployment_name not in self._clients:
                 d = self.registry.get_deployment(deployment_name)
-                tokenizer_name = d.tokenizer_name
-                client = create_object(
-                    d.client_spec,
-                    # Opened only once the client class is known to take it: bad input writes no file.
-                    cache=Lazy(lambda: self.caches.for_shard(d.host_organization)),
-                    model_name=d.model_name,
-                    deployment=d,
-                    tokenizer_name=tokenizer_name,
-                    tokenizer=Lazy(lambda: self.tokenizer(tokenizer_name) if tokenizer_name else None),
-                    credentials=self.credentials,  # only clients that name the parameter get it
-                )
-                if not isinstance(client, Provider):
-                    what = d.client_spec.class_name
-                    raise UserError(f"model deployment {deployment_name}: {what} is not a client")
-                self._clients[deployment_name] = client
+                self._clients[deployment_name] = self.build_client(d)
             return self._clients[deployment_name]
+
+    def build_client(
+        self, deployment: ModelDeployment, spec: ObjectSpec | None = None, *, cached: bool = True
+    ) -> Provider:
+        """A new provider for `deployment`, built from `spec` (default: its `client_spec`); constructor
+        parameters named `cache`, `tokenizer`, `credentials`, … are injected. `cached`: whether a
+        `cache` parameter gets the deployment's cache shard (else None). Not remembered: `client`
+        remembers the providers it builds."""
+        d = deployment
+        spec = spec if spec is not None else d.client_spec
+        tokenizer_name = d.tokenizer_name
+        client = create_object(
+            spec,
+            # Opened only once the client class is known to take it: bad input writes no file.
+            cache=Lazy(lambda: self.caches.for_shard(d.host_organization)) if cached else None,
+            model_name=d.model_name,
+            deployment=d,
+            tokenizer_name=tokenizer_name,
+            tokenizer=Lazy(lambda: self.tokenizer(tokenizer_name) if tokenizer_name else None),
+            credentials=self.credentials,  # only clients that name the parameter get it
+        )
+        if not isinstance(client, Provider):
+            raise UserError(f"model deployment {d.name}: {spec.class_name} is not a client")
+        return client
 
     def engine(self, deployment_name: str) -> RequestEngine:
         """The request engine of the deployment: its provider and its cache shard."""

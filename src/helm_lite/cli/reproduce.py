@@ -6,6 +6,7 @@ Nothing heavy is imported at module level: `helm-run --help` imports this module
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
@@ -115,22 +116,28 @@ def _runs_written_since(suite_dir: str, started: float) -> list[str]:
     return out
 
 
-def _default(args: argparse.Namespace, name: str) -> bool:
-    """Whether flag `name` has its default value (not given on the command line)."""
+@functools.cache
+def _parser() -> argparse.ArgumentParser:
+    """helm-run's parser, built once: `_default` reads its defaults."""
     from helm_lite.cli.run import build_parser
 
-    value: bool = getattr(args, name) == build_parser().get_default(name)
+    return build_parser()
+
+
+def _default(args: argparse.Namespace, name: str) -> bool:
+    """Whether flag `name` has its default value (not given on the command line)."""
+    value: bool = getattr(args, name) == _parser().get_default(name)
     return value
 
 
 def _rerun(args: argparse.Namespace) -> int:
     from helm_lite.annotation.judges import JudgeSelection
+    from helm_lite.cli.run import enabled_models, load_run_registry
     from helm_lite.common.cache import CacheManager
     from helm_lite.common.credentials import load_credentials
     from helm_lite.common.errors import UserError
     from helm_lite.common.plugins import load_plugins
     from helm_lite.executors import make_executor
-    from helm_lite.registry.loader import load_registry
     from helm_lite.runner import Runner, RunnerConfig
     from helm_lite.runner.provenance import record_invocation
     from helm_lite.runner.rerun import input_changes, output_differences, read_recorded_run
@@ -154,9 +161,10 @@ def _rerun(args: argparse.Namespace) -> int:
     plugins = [*(inv.get("plugins") or []), *args.plugins]
     load_plugins(plugins)
     check_writable_dir(os.path.join(output_path, "runs", suite), "--suite", suite)
-    settings = {**inv, "suite": suite, "output_path": output_path, "local_path": local_path}
+    enabled = enabled_models(args, inv)  # the models the run enabled, then any given now
+    settings = {**inv, **enabled, "suite": suite, "output_path": output_path, "local_path": local_path}
     record_invocation({**settings, "data_mirror": mirror, "plugins": plugins, "disable_cache": True})
-    registry = load_registry(str(local_path))
+    registry = load_run_registry(args, str(local_path), inv)
     credentials = load_credentials(str(local_path))
     caches = CacheManager(os.path.join(str(local_path), "cache"), disabled=True)  # answers afresh
     # The judges that made the recorded scores judge again, unless --judge-deployment says otherwise.
@@ -198,11 +206,11 @@ def _rerun(args: argparse.Namespace) -> int:
 
 
 def _check_dirs(args: argparse.Namespace, run_dirs: list[str]) -> int:
+    from helm_lite.cli.run import load_run_registry
     from helm_lite.common.cache import CacheManager
     from helm_lite.common.credentials import load_credentials
     from helm_lite.common.errors import UserError
     from helm_lite.common.plugins import load_plugins
-    from helm_lite.registry.loader import load_registry
     from helm_lite.run_directory import read_run_info
     from helm_lite.runner.determinism import check_run, summary
     from helm_lite.services import Services
@@ -222,8 +230,9 @@ def _check_dirs(args: argparse.Namespace, run_dirs: list[str]) -> int:
     if _default(args, "local_path") and isinstance(inv, dict) and inv.get("local_path"):
         local_path = inv["local_path"]
     load_plugins([*((inv or {}).get("plugins") or []), *args.plugins])
+    registry = load_run_registry(args, local_path, inv if isinstance(inv, dict) else None)
     caches = CacheManager(os.path.join(local_path, "cache"), disabled=True)  # never read nor written
-    services = Services(load_registry(local_path), caches, load_credentials(local_path))
+    services = Services(registry, caches, load_credentials(local_path))
     all_same = True
     for run_dir in run_dirs:
         checks = check_run(run_dir, services, args.determinism_sample, print, args.determinism_twins)

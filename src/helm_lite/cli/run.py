@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from helm_lite.cli.common import (
     ArgumentParser,
@@ -22,7 +24,12 @@ from helm_lite.cli.list_run_specs import add_list_run_specs_argument, list_run_s
 from helm_lite.cli.reproduce import add_reproduce_arguments, after_run
 from helm_lite.cli.reproduce import dispatch as dispatch_reproduce
 
+if TYPE_CHECKING:
+    from helm_lite.registry.loader import Registry
+
 PROG = "helm-run"
+#: The flags that add models to the registry; run_info.json's invocation records them.
+ENABLE_FLAGS = ("enable_huggingface_models", "enable_local_huggingface_models")
 logger = logging.getLogger("helm_lite")
 
 
@@ -198,6 +205,38 @@ def _check_paths(args: argparse.Namespace) -> None:
         check_writable_dir(os.path.join(local, "cache"), "--local-path", local)
 
 
+def enabled_models(
+    args: argparse.Namespace, recorded: Mapping[str, Any] | None = None
+) -> dict[str, list[str]]:
+    """The values of --enable-huggingface-models / --enable-local-huggingface-models: those a run
+    recorded (`recorded`: its run_info.json invocation, for --rerun and --check-determinism), then
+    those given now that it did not record."""
+    import os
+
+    out: dict[str, list[str]] = {}
+    for name in ENABLE_FLAGS:
+        old = (recorded or {}).get(name)
+        values = [v for v in old if isinstance(v, str)] if isinstance(old, list) else []
+        key = os.path.abspath if name == "enable_local_huggingface_models" else str
+        seen = {key(v) for v in values}
+        values += [v for v in getattr(args, name, None) or [] if key(v) not in seen]
+        out[name] = values
+    return out
+
+
+def load_run_registry(
+    args: argparse.Namespace, local_path: str | None = None, recorded: Mapping[str, Any] | None = None
+) -> Registry:
+    """The registry a run uses: the registries in `local_path` (default --local-path) plus the models
+    of `enabled_models(args, recorded)`. helm-run, --rerun and --check-determinism all build it here,
+    so that a run's deployment is found again when it is repeated."""
+    from helm_lite.registry.loader import load_registry
+
+    enabled = argparse.Namespace(**enabled_models(args, recorded))
+    registry = load_registry(local_path if local_path is not None else args.local_path)
+    return with_enabled_huggingface_models(enabled, registry)
+
+
 def _run(args: argparse.Namespace) -> int:
     import os
     from dataclasses import replace
@@ -205,7 +244,6 @@ def _run(args: argparse.Namespace) -> int:
     from helm_lite.common.cache import CacheManager
     from helm_lite.common.credentials import load_credentials
     from helm_lite.executors import make_executor
-    from helm_lite.registry.loader import load_registry
     from helm_lite.run_entries.conf import RunEntry, read_conf_files
     from helm_lite.run_entries.construct import Selection, construct_run_specs
     from helm_lite.run_entries.resolution import (
@@ -221,7 +259,7 @@ def _run(args: argparse.Namespace) -> int:
     entries = read_conf_files(args.conf_paths) + [
         RunEntry(description=d, priority=1) for d in args.run_entries
     ]
-    registry = with_enabled_huggingface_models(args, load_registry(args.local_path))
+    registry = load_run_registry(args)
     descriptions = infer_models_from_deployments(
         [e.description for e in entries], registry, args.models_to_run
     )

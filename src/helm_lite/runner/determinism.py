@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from helm_lite.common.object_spec import Lazy, ObjectSpec, create_object
+from helm_lite.common.object_spec import ObjectSpec
 from helm_lite.common.request import Request
 from helm_lite.services import Services
 
@@ -74,23 +74,6 @@ def sample_indices(count: int, size: int) -> list[int]:
     return sorted(random.Random(0).sample(range(count), size))
 
 
-def _build(services: Services, deployment: Any, spec: ObjectSpec) -> Any:
-    """A provider for `deployment` built from `spec` with no cache (as `Services.client` builds one)."""
-    name = deployment.tokenizer_name
-    return create_object(
-        spec,
-        cache=None,
-        model_name=deployment.model_name,
-        deployment=deployment,
-        tokenizer_name=name,
-        tokenizer=Lazy(lambda: services.tokenizer(name) if name else None),
-        credentials=services.credentials,
-    )
-
-
-TWINS = ("all", "engine", "none")
-
-
 def routes(services: Services, deployment_name: str, twins_wanted: str = "all") -> list[Route]:
     """The deployment's own client, then its twins (`twins_wanted`: ``all``, ``engine``, ``none``):
     the HuggingFace client's other engine, and (``all``) the in-process HuggingFace / vLLM deployments
@@ -117,7 +100,7 @@ def routes(services: Services, deployment_name: str, twins_wanted: str = "all") 
             twins.append((f"deployment {name}", twin, twin.client_spec))
     for label, twin_deployment, twin_spec in twins:
         try:
-            out.append(Route(label, _build(services, twin_deployment, twin_spec)))
+            out.append(Route(label, services.build_client(twin_deployment, twin_spec, cached=False)))
         except Exception as e:  # e.g. an engine that is not installed here
             out.append(Route(label, None, _why(e)))
     return out
@@ -181,8 +164,7 @@ def summary(run_name: str, checks: list[RequestCheck]) -> tuple[str, bool]:
     parts = []
     all_same = True
     for label in labels:
-        ran = [c.results[label] for c in checks if isinstance(c.results.get(label), Comparison)]
-        compared = [r for r in ran if isinstance(r, Comparison)]
+        compared = [r for r in (c.results.get(label) for c in checks) if isinstance(r, Comparison)]
         if not compared:
             parts.append(f"{label}: unavailable")
             continue

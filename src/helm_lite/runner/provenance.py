@@ -74,6 +74,8 @@ INVOCATION_SETTINGS = (
     "executor",
     "plugins",
     "judge_deployment",
+    "enable_huggingface_models",
+    "enable_local_huggingface_models",
 )
 
 _invocation: dict[str, Any] = {}
@@ -88,7 +90,7 @@ def record_invocation(settings: Mapping[str, Any]) -> None:
         value = settings.get(name)
         if name in ("output_path", "local_path", "data_mirror") and isinstance(value, str):
             value = os.path.abspath(value)
-        elif name == "conf_paths" and value:
+        elif name in ("conf_paths", "enable_local_huggingface_models") and value:
             value = [os.path.abspath(v) for v in value]
         _invocation[name] = value
     mirror = os.environ.get(MIRROR_ENV)
