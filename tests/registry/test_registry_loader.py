@@ -537,6 +537,69 @@ def test_registry_is_cached_until_files_change(tmp_path: Path, acme: Path) -> No
     assert third.has_deployment("n/e") and not third.has_deployment("n/d")
 
 
+@pytest.mark.parametrize("first", ["deployment", "tokenizer"])
+def test_generated_huggingface_entries_read_the_model_files_once(
+    tmp_path: Path, acme: Path, monkeypatch: pytest.MonkeyPatch, first: str
+) -> None:
+    """`huggingface/ORG/NAME` makes a deployment and a tokenizer config from one reading of the files."""
+    import helm_lite.registry.huggingface as hf
+
+    folder = tmp_path / "org" / "tiny"
+    write(
+        folder, "tokenizer_config.json", '{"model_max_length": 512, "eos_token": "</s>", "bos_token": "<s>"}'
+    )
+    monkeypatch.chdir(tmp_path)  # huggingface/org/tiny names the local folder org/tiny
+    reads: list[str] = []
+    real = hf.read_model_files
+
+    def counting(path_or_id: str, revision: str | None = None, *, what: str) -> hf.HuggingFaceFiles:
+        reads.append(path_or_id)
+        return real(path_or_id, revision, what=what)
+
+    monkeypatch.setattr(hf, "read_model_files", counting)
+    registry = load_acme(tmp_path, acme)
+    name = "huggingface/org/tiny"
+    if first == "tokenizer":
+        config = registry.get_tokenizer_config(name)
+        deployment = registry.get_deployment(name)
+    else:
+        deployment = registry.get_deployment(name)
+        config = registry.get_tokenizer_config(name)
+    assert reads == ["org/tiny"]
+    assert (deployment.model_name, deployment.tokenizer_name, deployment.max_sequence_length) == (
+        "org/tiny",
+        name,
+        512,
+    )
+    assert config is not None and (config.end_of_text_token, config.prefix_token) == ("</s>", "<s>")
+    assert registry.has_deployment(name) and reads == ["org/tiny"]
+
+
+def test_extended_registers_like_files(tmp_path: Path, acme: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """`Registry.extended`: a redefined deployment becomes its model's default; a new model gets
+    placeholder metadata silently; tokenizer configs are added."""
+    from helm_lite.registry.schema import TokenizerConfig
+
+    registry = load_acme(tmp_path, acme)
+    spec = ObjectSpec("helm.clients.simple_client.SimpleClient", {})
+    with caplog.at_level(logging.WARNING):
+        extended = registry.extended(
+            deployments=[
+                ModelDeployment(name="acmehost/base-v1", model_name="acme/base", client_spec=spec),
+                ModelDeployment(name="newhost/x", model_name="neworg/x", client_spec=spec),
+            ],
+            tokenizer_configs=[TokenizerConfig(name="neworg/tok", tokenizer_spec=spec)],
+        )
+    assert caplog.text == ""
+    assert extended.all_deployments()[-2:] == ["acmehost/base-v1", "newhost/x"]
+    assert extended.default_deployment_for("acme/base") == "acmehost/base-v1"
+    meta = extended.get_model("neworg/x")
+    assert meta is not None and meta.deployment_names == ["newhost/x"]
+    assert meta.tags == placeholder_metadata("neworg/x").tags
+    assert extended.get_tokenizer_config("neworg/tok") is not None
+    assert registry.get_model("neworg/x") is None  # the original is unchanged
+
+
 def test_imports_stay_light() -> None:
     code = (
         "import sys, helm_lite.registry, helm_lite.registry.loader, helm_lite.run_entries.conf, "

@@ -145,6 +145,9 @@ def parse_person_names(text: str, name_type: str) -> NameLists:
     return lists
 
 
+_GENDERS = ("female", "male", "neutral")
+
+
 class PersonNamePerturbation(Perturbation):
     """Each source-class name becomes, with probability `prob`, a target-class name (of the same gender
     when `preserve_gender`); a name is replaced the same way in the input and every reference."""
@@ -175,6 +178,17 @@ class PersonNamePerturbation(Perturbation):
         self._target = self._select(self.target_class)
         if preserve_gender and not names.get("gender"):
             raise ValueError("preserve_gender needs names with a gender category")
+        # A name's gender is the first of these genders whose list holds it; each gender's targets
+        # keep the order of `_target` (so the random choices match HELM's).
+        by_gender = names.get("gender", {})
+        self._gender_of: dict[str, str] = {}
+        self._target_by_gender: dict[str, list[str]] = {}
+        for gender in _GENDERS:
+            gendered = by_gender.get(gender, [])
+            for name in gendered:
+                self._gender_of.setdefault(name, gender)
+            gendered_set = set(gendered)
+            self._target_by_gender[gender] = [n for n in self._target if n in gendered_set]
 
     def _select(self, wanted: dict[str, str]) -> list[str]:
         """Names in every wanted category, in the order of the first category's list."""
@@ -186,7 +200,8 @@ class PersonNamePerturbation(Perturbation):
             lists.append(names)
         selected = lists[0]
         for other in lists[1:]:
-            selected = [n for n in selected if n in other]
+            other_set = set(other)
+            selected = [n for n in selected if n in other_set]
         return selected
 
     def extras(self) -> dict[str, Any]:
@@ -202,12 +217,9 @@ class PersonNamePerturbation(Perturbation):
     def _substitute(self, token: str, rng: Random) -> str | None:
         options = self._target
         if self.preserve_gender:
-            by_gender = self._names.get("gender", {})
-            gender = next(
-                (g for g in ("female", "male", "neutral") if token.lower() in by_gender.get(g, [])), None
-            )
+            gender = self._gender_of.get(token.lower())
             if gender is not None:
-                options = [n for n in self._target if n in by_gender[gender]]
+                options = self._target_by_gender[gender]
                 if not options:
                     return None
         return rng.choice(options)

@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from helm_lite.common.data import DataSource, file_problem
+from helm_lite.common.data import MIRROR_ENV, DataSource, file_problem
 from helm_lite.common.errors import UserError
 
 
@@ -97,7 +97,7 @@ class WordLists:
         return os.path.join(self.output_path, word_list.relative)
 
     def _mirrors(self) -> list[Path]:
-        mirror = self.mirror or os.environ.get("HELM_LITE_DATA_MIRROR") or None
+        mirror = self.mirror or os.environ.get(MIRROR_ENV) or None
         return [] if mirror is None else [Path(mirror), Path(mirror).parent]
 
     def json_dict(self, word_list: WordList) -> dict[str, list[str]]:

@@ -13,6 +13,6 @@ class NotImplementedInHelmLite(UserError):
     """A run entry HELM can run that helm_lite cannot (yet): the run-entry loader skips and counts it
     under `what` (e.g. ``commonsense:dataset=hellaswag``) instead of stopping the whole file."""
 
-    def __init__(self, what: str) -> None:
-        super().__init__(f"not implemented in helm_lite: {what}")
+    def __init__(self, what: str, message: str | None = None) -> None:
+        super().__init__(message or f"not implemented in helm_lite: {what}")
         self.what = what

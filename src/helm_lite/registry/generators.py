@@ -60,21 +60,25 @@ def _vertexai_args(name: str) -> dict[str, Any]:
     }
 
 
-def huggingface_deployment(name: str) -> ModelDeployment:
-    """`huggingface/ORG/NAME` → the Hub model ORG/NAME on the HuggingFace client (files read on demand)."""
+def huggingface_pair(name: str, *, what: str) -> tuple[ModelDeployment, TokenizerConfig]:
+    """`huggingface/ORG/NAME` → the deployment of the Hub model ORG/NAME on the HuggingFace client and
+    its tokenizer config (named like the deployment), from one reading of the model's files.
+
+    `Registry` calls this once per name and keeps both halves (the default generators below each
+    keep one half, for a caller that asks a generator directly)."""
     from helm_lite.registry.huggingface import huggingface_entries
 
     path = "/".join(name.split("/")[1:])
-    deployment, _ = huggingface_entries(name, _model_of(name), path, what=f"model deployment {name}")
-    return deployment
+    return huggingface_entries(name, _model_of(name), path, what=what)
+
+
+def huggingface_deployment(name: str) -> ModelDeployment:
+    """`huggingface/ORG/NAME` → the Hub model ORG/NAME on the HuggingFace client (files read on demand)."""
+    return huggingface_pair(name, what=f"model deployment {name}")[0]
 
 
 def huggingface_tokenizer(name: str) -> TokenizerConfig:
-    from helm_lite.registry.huggingface import huggingface_entries
-
-    path = "/".join(name.split("/")[1:])
-    _, config = huggingface_entries(name, _model_of(name), path, what=f"tokenizer {name}")
-    return config
+    return huggingface_pair(name, what=f"tokenizer {name}")[1]
 
 
 _GENAI = "helm.clients.google_genai_client.GoogleGenAIClient"

@@ -14,7 +14,8 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-# entry kind -> dotted field path -> why it is ignored (shown in the debug log and the docs).
+# entry kind -> dotted field path -> why it is ignored (logged at debug level with each dropped field;
+# docs/migrating-from-helm.md lists the same fields).
 IGNORED_FIELDS: dict[str, dict[str, str]] = {
     "ModelMetadata": {
         "release": "not a HELM field (HELM reads release_date); HELM's files use it on a few models",
@@ -23,7 +24,6 @@ IGNORED_FIELDS: dict[str, dict[str, str]] = {
         "args": "not a HELM field at the top level (client arguments go in client_spec.args)",
         "client_spec.deployment": "not a field of HELM's ObjectSpec (class_name, args); HELM drops it",
     },
-    "TokenizerConfig": {},
 }
 
 
@@ -33,16 +33,16 @@ def drop_ignored_fields(raw: dict[Any, Any], kind: str) -> dict[Any, Any]:
     if not ignored:
         return raw
     result = raw
-    for path in ignored:
+    for path, why in ignored.items():
         head, _, tail = path.partition(".")
         if not tail:
             if head in result:
                 result = {k: v for k, v in result.items() if k != head}
-                logger.debug("ignoring field %r of %s %s (as HELM does)", head, kind, raw.get("name"))
+                logger.debug("ignoring field %r of %s %s as HELM does: %s", head, kind, raw.get("name"), why)
         else:
             nested = result.get(head)
             if isinstance(nested, dict) and tail in nested:
                 result = dict(result)
                 result[head] = {k: v for k, v in nested.items() if k != tail}
-                logger.debug("ignoring field %r of %s %s (as HELM does)", path, kind, raw.get("name"))
+                logger.debug("ignoring field %r of %s %s as HELM does: %s", path, kind, raw.get("name"), why)
     return result

@@ -22,7 +22,7 @@ import os
 import threading
 import types
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -108,8 +108,9 @@ class Registry:
         if config is None and name not in self._generated_tokenizers:
             from helm_lite.registry.generators import TOKENIZER_GENERATORS, generator_for
 
-            generate = generator_for(TOKENIZER_GENERATORS, name)
-            self._generated_tokenizers[name] = generate(name) if generate is not None else None
+            if not self._generate_huggingface_pair(name, what=f"tokenizer {name}"):
+                generate = generator_for(TOKENIZER_GENERATORS, name)
+                self._generated_tokenizers[name] = generate(name) if generate is not None else None
         return config or self._generated_tokenizers.get(name)
 
     def has_tokenizer_config(self, name: str) -> bool:
@@ -124,12 +125,29 @@ class Registry:
         if name not in self._generated:
             from helm_lite.registry.generators import DEPLOYMENT_GENERATORS, generator_for
 
-            generate = generator_for(DEPLOYMENT_GENERATORS, name)
             try:
-                self._generated[name] = generate(name) if generate is not None else None
+                if not self._generate_huggingface_pair(name, what=f"model deployment {name}"):
+                    generate = generator_for(DEPLOYMENT_GENERATORS, name)
+                    self._generated[name] = generate(name) if generate is not None else None
             except ValueError:
                 self._generated[name] = None
         return self._generated[name]
+
+    def _generate_huggingface_pair(self, name: str, *, what: str) -> bool:
+        """When the default generators make both the deployment and the tokenizer config of `name`
+        (`huggingface/ORG/NAME`), make and keep both from one reading of the model's files (which,
+        for a Hub model, may mean downloads); False, with nothing kept, when they do not."""
+        from helm_lite.registry import generators as gen
+
+        if (
+            gen.generator_for(gen.DEPLOYMENT_GENERATORS, name) is not gen.huggingface_deployment
+            or gen.generator_for(gen.TOKENIZER_GENERATORS, name) is not gen.huggingface_tokenizer
+        ):
+            return False
+        deployment, config = gen.huggingface_pair(name, what=what)
+        self._generated.setdefault(name, deployment)
+        self._generated_tokenizers.setdefault(config.name, config)
+        return True
 
     def extended(
         self,
@@ -138,23 +156,15 @@ class Registry:
         tokenizer_configs: Iterable[TokenizerConfig] = (),
     ) -> Registry:
         """A new registry with these entries registered after the existing ones (same rules as files);
-        a deployment's model without metadata gets HELM's placeholder metadata."""
-        new_models = dict(self._models)
-        for model in models:
-            new_models[model.name] = model
-        new_deployments = dict(self._deployments)
-        for deployment in deployments:
-            new_deployments.pop(deployment.name, None)
-            new_deployments[deployment.name] = deployment
-            model_name = deployment.model_name or deployment.name
-            meta = new_models.get(model_name) or placeholder_metadata(model_name)
-            if deployment.name not in meta.deployment_names:
-                meta = dataclasses.replace(meta, deployment_names=[*meta.deployment_names, deployment.name])
-            new_models[model_name] = meta
-        new_tokenizers = dict(self._tokenizer_configs)
-        for config in tokenizer_configs:
-            new_tokenizers[config.name] = config
-        return Registry(new_models, new_deployments, new_tokenizers)
+        a deployment's model without metadata gets HELM's placeholder metadata (silently, as HELM
+        registers the models of --enable-huggingface-models)."""
+        return _assemble(
+            self._models,
+            self._deployments,
+            self._tokenizer_configs,
+            [*models, *deployments, *tokenizer_configs],
+            warn_placeholders=False,
+        )
 
     def deployments_for(self, model: str) -> list[str]:
         """Names of the deployments serving `model`, in registration order."""
@@ -225,44 +235,66 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 
 def _build_registry(dirs: list[Path], display_dirs: list[str]) -> Registry:
-    models: dict[str, ModelMetadata] = {}
-    tokenizers: dict[str, TokenizerConfig] = {}
-    deployments: dict[str, ModelDeployment] = {}
-    for directory, shown in zip(dirs, display_dirs, strict=True):
-        for filename, top_key, cls in _REGISTRY_FILES:
-            path = directory / filename
-            if not os.path.lexists(path):
-                continue  # a missing file adds nothing; one that cannot be read is an error below
-            for entry in read_registry_file(path, top_key, cls, shown=os.path.join(shown, filename)):
-                if isinstance(entry, ModelDeployment):
-                    # Re-registration moves it to the end: a later definition becomes the default.
-                    deployments.pop(entry.name, None)
-                    deployments[entry.name] = entry
-                elif isinstance(entry, ModelMetadata):
-                    models[entry.name] = entry  # keeps its first position, like HELM's name map
-                else:
-                    tokenizers[entry.name] = entry
-    deployments = _with_served_deployments(deployments)
+    def entries() -> Iterator[ModelMetadata | ModelDeployment | TokenizerConfig]:
+        for directory, shown in zip(dirs, display_dirs, strict=True):
+            for filename, top_key, cls in _REGISTRY_FILES:
+                path = directory / filename
+                if not os.path.lexists(path):
+                    continue  # a missing file adds nothing; one that cannot be read is an error below
+                yield from read_registry_file(path, top_key, cls, shown=os.path.join(shown, filename))
+
+    return _assemble({}, {}, {}, entries(), warn_placeholders=True)
+
+
+def _assemble(
+    models: Mapping[str, ModelMetadata],
+    deployments: Mapping[str, ModelDeployment],
+    tokenizers: Mapping[str, TokenizerConfig],
+    entries: Iterable[ModelMetadata | ModelDeployment | TokenizerConfig],
+    *,
+    warn_placeholders: bool,
+) -> Registry:
+    """A registry of the given entries (left unchanged) with `entries` registered after them, in order.
+
+    A name registered again replaces its entry; a deployment moves to the end (so a later definition
+    becomes its model's default), metadata keeps its first position (HELM's name map). Then every
+    `serve:` block adds its served twin, a served model without metadata gets HELM's placeholder
+    metadata (with a warning if `warn_placeholders`), and each model's `deployment_names` gains the
+    deployments serving it.
+    """
+    new_models = dict(models)
+    new_deployments = dict(deployments)
+    new_tokenizers = dict(tokenizers)
+    for entry in entries:
+        if isinstance(entry, ModelDeployment):
+            new_deployments.pop(entry.name, None)
+            new_deployments[entry.name] = entry
+        elif isinstance(entry, ModelMetadata):
+            new_models[entry.name] = entry
+        else:
+            new_tokenizers[entry.name] = entry
+    new_deployments = _with_served_deployments(new_deployments)
 
     served: dict[str, list[str]] = {}
-    for deployment in deployments.values():
+    for deployment in new_deployments.values():
         model_name = deployment.model_name or deployment.name
-        if model_name not in models:
-            models[model_name] = placeholder_metadata(model_name)
-            logger.warning(
-                "Could not find model metadata for model %s of model deployment %s; "
-                "using placeholder metadata (tags %s)",
-                model_name,
-                deployment.name,
-                ", ".join(models[model_name].tags),
-            )
+        if model_name not in new_models:
+            new_models[model_name] = placeholder_metadata(model_name)
+            if warn_placeholders:
+                logger.warning(
+                    "Could not find model metadata for model %s of model deployment %s; "
+                    "using placeholder metadata (tags %s)",
+                    model_name,
+                    deployment.name,
+                    ", ".join(new_models[model_name].tags),
+                )
         served.setdefault(model_name, []).append(deployment.name)
     for model_name, names in served.items():
-        meta = models[model_name]
+        meta = new_models[model_name]
         merged = list(meta.deployment_names) + [n for n in names if n not in meta.deployment_names]
         if merged != meta.deployment_names:
-            models[model_name] = dataclasses.replace(meta, deployment_names=merged)
-    return Registry(models, deployments, tokenizers)
+            new_models[model_name] = dataclasses.replace(meta, deployment_names=merged)
+    return Registry(new_models, new_deployments, new_tokenizers)
 
 
 def served_client_deployment(source: ModelDeployment) -> ModelDeployment:

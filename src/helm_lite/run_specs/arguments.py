@@ -3,7 +3,9 @@
 A description types its values loosely (`3` is an int, `abc` a string), so `dyck_language:
 num_parenthesis_pairs=abc` would otherwise reach `int()` inside the function and end in a traceback.
 Parameters annotated `int`, `float`, `bool` or `str` (alone or with `None`) are converted here; a
-union such as `str | int` takes the value as it is, and the function checks its meaning.
+union such as `str | int` takes the value as it is, and the function checks its meaning. A `bool` is
+`true` or `false` in any case (HELM's spelling; HELM compares the text with "true"), so a value HELM
+would silently read as false (`yes`, `1`) is an error rather than a different run.
 """
 
 from __future__ import annotations
@@ -16,9 +18,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from helm_lite.common.errors import UserError
-
-_TRUE = ("true", "yes", "1")
-_FALSE = ("false", "no", "0")
 
 
 def bind_arguments(fn: Callable[..., Any], name: str, args: Mapping[str, Any]) -> dict[str, Any]:
@@ -49,7 +48,7 @@ def convert(key: str, value: Any, hint: Any) -> Any:
     if kind is str:
         return str(value)
     if kind is bool:
-        return _to_bool(key, value)
+        return to_bool(key, value)
     if kind is int:
         return _to_int(key, value)
     if kind is float:
@@ -71,10 +70,11 @@ def _to_float(key: str, value: Any) -> float:
     raise UserError(f"{key}={value}: expected a finite number")
 
 
-def _to_bool(key: str, value: Any) -> bool:
+def to_bool(key: str, value: Any) -> bool:
+    """`value` (a bool, or `true`/`false` in any case) as a bool; anything else is a `UserError`."""
     if isinstance(value, bool):
         return value
     text = str(value).lower()
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
+    if text in ("true", "false"):
+        return text == "true"
     raise UserError(f"{key}={value}: expected true or false")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from helm_lite.adaptation.adapter_spec import AdapterSpec
-from helm_lite.common.errors import UserError
+from helm_lite.run_specs.arguments import to_bool
 from helm_lite.run_specs.helpers import basic_metric_specs, exact_match_metric_specs, format_instructions
 from helm_lite.run_specs.run_spec import MetricSpec, RunSpec, ScenarioSpec
 
@@ -31,14 +31,6 @@ EXPERT_EXAMPLES = (
     "Here are some example questions from experts. An explanation is given before the final answer. "
     "Answer the final question yourself, giving your reasoning beforehand."
 )
-
-
-def _flag(name: str, value: str) -> bool:
-    """HELM's `value.lower() == "true"`, except that a value other than true/false is an error."""
-    lowered = value.lower()
-    if lowered not in ("true", "false"):
-        raise UserError(f"{name}={value}: expected true or false")
-    return lowered == "true"
 
 
 def _cot_metrics(chain_of_thought: bool) -> list[MetricSpec]:
@@ -60,11 +52,10 @@ def _plain(method: str, max_train_instances: int, reference_prefix: str = "A. ")
     )
 
 
-def mmlu_pro(
-    subject: str = "all", use_chain_of_thought: str = "true", use_few_shot: str = "false"
-) -> RunSpec:
-    cot = _flag("use_chain_of_thought", use_chain_of_thought)
-    few_shot = _flag("use_few_shot", use_few_shot)
+def mmlu_pro(subject: str = "all", use_chain_of_thought: bool = True, use_few_shot: bool = False) -> RunSpec:
+    # A run entry's flags arrive converted (`bind_arguments`); a Python caller may pass HELM's strings.
+    cot = to_bool("use_chain_of_thought", use_chain_of_thought)
+    few_shot = to_bool("use_few_shot", use_few_shot)
     return RunSpec(
         name=f"mmlu_pro:subset={subject},use_chain_of_thought={str(cot).lower()},"
         f"use_few_shot={str(few_shot).lower()}",
@@ -107,9 +98,9 @@ def _gpqa_few_shot(cot: bool) -> AdapterSpec:
     )
 
 
-def gpqa(subset: str, use_chain_of_thought: str = "true", use_few_shot: str = "false") -> RunSpec:
-    cot = _flag("use_chain_of_thought", use_chain_of_thought)
-    few_shot = _flag("use_few_shot", use_few_shot)
+def gpqa(subset: str, use_chain_of_thought: bool = True, use_few_shot: bool = False) -> RunSpec:
+    cot = to_bool("use_chain_of_thought", use_chain_of_thought)
+    few_shot = to_bool("use_few_shot", use_few_shot)
     if not subset.startswith("gpqa_"):
         subset = "gpqa_" + subset
     plain = _plain(JOINT_COT if cot else JOINT, 0, "(A) ")
