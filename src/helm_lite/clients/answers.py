@@ -46,7 +46,3 @@ class Answer(_AnswerFields, total=False):
     request_datetime: int
     batch_size: int
     batch_request_time: float
-
-
-def finished(reason: str) -> FinishReason:
-    return {"reason": reason}

@@ -50,12 +50,16 @@ BUNDLED_MODELS = {
 }
 
 
+def user_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME``, else ``~/.cache``."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"))
+
+
 def model_cache_dir() -> Path:
     explicit = os.environ.get("HELM_LITE_MODEL_CACHE")
     if explicit:
         return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "helm_lite" / "models"
+    return user_cache_dir() / "helm_lite" / "models"
 
 
 def resolve_model_path(name_or_path: str) -> str:

@@ -24,6 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from helm_lite.common.data_reads import sha256_of
+from helm_lite.models.bundled import user_cache_dir
+
 logger = logging.getLogger(__name__)
 
 REMEMBERED = ".helm_lite_identity.json"
@@ -75,8 +78,7 @@ def hub_cache_dir() -> Path:
     home = os.environ.get("HF_HOME")
     if home:
         return Path(home) / "hub"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "huggingface" / "hub"
+    return user_cache_dir() / "huggingface" / "hub"
 
 
 def hub_identity(repo: str, revision: str | None = None) -> ModelIdentity:
@@ -134,16 +136,8 @@ def _signature(folder: Path, names: list[str]) -> dict[str, list[int]]:
     return sig
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _hash_files(folder: Path, names: list[str]) -> dict[str, list[Any]]:
-    return {n: [os.stat(folder / n).st_size, file_sha256(folder / n)] for n in names}
+    return {n: [os.stat(folder / n).st_size, sha256_of(folder / n)] for n in names}
 
 
 def _digest(files: dict[str, list[Any]]) -> str | None:
@@ -158,9 +152,8 @@ def _digest(files: dict[str, list[Any]]) -> str | None:
 
 def remembered_paths(folder: Path) -> tuple[Path, Path]:
     """Beside the model, then in the user's cache (for folders this user cannot write)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     key = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:32]
-    return folder / REMEMBERED, Path(base) / "helm_lite" / "identity" / f"{key}.json"
+    return folder / REMEMBERED, user_cache_dir() / "helm_lite" / "identity" / f"{key}.json"
 
 
 def _read_remembered(paths: tuple[Path, Path]) -> dict[str, Any]:
